@@ -1,0 +1,95 @@
+// Parses manifest text the way Kubernetes reads it: YAML 1.1 (sigs.k8s.io/yaml) or JSON, many documents, Lists flattened.
+
+import { parseAllDocuments, type Tags } from 'yaml';
+import { InputError } from '../errors.ts';
+import { isRecord, type KubeObject } from './kube-object.ts';
+import type { SourcedObject } from './object-index.ts';
+
+/** Alias expansions allowed per document; more is treated as an alias bomb. */
+export const MAX_YAML_ALIASES = 100;
+
+// go-yaml v2, which sigs.k8s.io/yaml uses, leaves timestamps, sexagesimal numbers and !!binary as strings.
+const STRING_IN_KUBERNETES = new Set(['tag:yaml.org,2002:timestamp', 'tag:yaml.org,2002:binary']);
+
+function kubernetesTags(tags: Tags): Tags {
+  return tags.filter((tag) => {
+    if (STRING_IN_KUBERNETES.has(tag.tag)) return false;
+    return !('format' in tag && tag.format === 'TIME');
+  });
+}
+
+/**
+ * Parses one input text into objects, each with its source (`file: document N`).
+ * @throws InputError naming the source for malformed text, alias bombs and objects without apiVersion, kind or name.
+ */
+export function parseManifests(text: string, source: string): SourcedObject[] {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseJson(text, source);
+  const documents = parseAllDocuments(text, {
+    version: '1.1',
+    customTags: kubernetesTags,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
+  // parseAllDocuments returns an EmptyStream (not an array) for input without documents.
+  if (!Array.isArray(documents)) return [];
+  const objects: SourcedObject[] = [];
+  documents.forEach((document, i) => {
+    const where = documents.length > 1 ? `${source}: document ${i + 1}` : source;
+    const error = document.errors[0];
+    if (error) throw new InputError(`${where}: invalid YAML: ${firstLine(error.message)}`);
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (cause) {
+      throw new InputError(`${where}: ${firstLine(cause instanceof Error ? cause.message : String(cause))}`);
+    }
+    if (value === null || value === undefined) return;
+    objects.push(...flatten(value, where));
+  });
+  return objects;
+}
+
+function parseJson(text: string, source: string): SourcedObject[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new InputError(`${source}: invalid JSON: ${firstLine(cause instanceof Error ? cause.message : String(cause))}`);
+  }
+  const values = Array.isArray(value) ? value : [value];
+  return values.flatMap((item, i) => flatten(item, values.length > 1 ? `${source}: item ${i + 1}` : source));
+}
+
+/** A `kind: List` or any `*List` with `items` stands for its items. */
+function flatten(value: unknown, where: string): SourcedObject[] {
+  if (!isRecord(value)) throw new InputError(`${where}: expected a Kubernetes object, found ${describeValue(value)}`);
+  const kind = value['kind'];
+  if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value['items'])) {
+    return value['items'].flatMap((item, i) => flatten(item, `${where}: items[${i}]`));
+  }
+  return [{ object: checkObject(value, where), source: where }];
+}
+
+function checkObject(value: Record<string, unknown>, where: string): KubeObject {
+  const { apiVersion, kind, metadata } = value;
+  if (typeof apiVersion !== 'string' || apiVersion === '') throw new InputError(`${where}: object has no apiVersion`);
+  if (typeof kind !== 'string' || kind === '') throw new InputError(`${where}: object has no kind`);
+  const name = isRecord(metadata) ? metadata['name'] : undefined;
+  if (typeof name !== 'string' || name === '') throw new InputError(`${where}: ${kind} has no metadata.name`);
+  const namespace = isRecord(metadata) ? metadata['namespace'] : undefined;
+  if (namespace !== undefined && typeof namespace !== 'string') {
+    throw new InputError(`${where}: ${kind} ${name} has a metadata.namespace that is not a string`);
+  }
+  return value as unknown as KubeObject;
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  return `a ${typeof value}`;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message;
+}
