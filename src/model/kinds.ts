@@ -31,11 +31,13 @@ export const KNOWN_KINDS: readonly KindInfo[] = [
   { group: instancetype, version: 'v1beta1', kind: 'VirtualMachineClusterPreference', plural: 'virtualmachineclusterpreferences', clusterScoped: true },
   { group: instancetype, version: 'v1beta1', kind: 'VirtualMachineInstancetype', plural: 'virtualmachineinstancetypes', clusterScoped: false },
   { group: instancetype, version: 'v1beta1', kind: 'VirtualMachinePreference', plural: 'virtualmachinepreferences', clusterScoped: false },
+  { group: 'k8s.cni.cncf.io', version: 'v1', kind: 'NetworkAttachmentDefinition', plural: 'network-attachment-definitions', clusterScoped: false },
   { group: kubevirt, version: 'v1', kind: 'VirtualMachine', plural: 'virtualmachines', clusterScoped: false },
   { group: kubevirt, version: 'v1', kind: 'VirtualMachineInstance', plural: 'virtualmachineinstances', clusterScoped: false },
   { group: kubevirt, version: 'v1', kind: 'VirtualMachineInstanceReplicaSet', plural: 'virtualmachineinstancereplicasets', clusterScoped: false },
   { group: 'pool.kubevirt.io', version: 'v1alpha1', kind: 'VirtualMachinePool', plural: 'virtualmachinepools', clusterScoped: false },
   { group: 'snapshot.kubevirt.io', version: 'v1beta1', kind: 'VirtualMachineSnapshot', plural: 'virtualmachinesnapshots', clusterScoped: false },
+  { group: 'snapshot.storage.k8s.io', version: 'v1', kind: 'VolumeSnapshot', plural: 'volumesnapshots', clusterScoped: false },
   { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', plural: 'storageclasses', clusterScoped: true },
 ];
 
@@ -67,6 +69,7 @@ export const Kinds = {
   DataSource: { group: cdi, kind: 'DataSource' },
   DataVolume: { group: cdi, kind: 'DataVolume' },
   Namespace: { group: '', kind: 'Namespace' },
+  NetworkAttachmentDefinition: { group: 'k8s.cni.cncf.io', kind: 'NetworkAttachmentDefinition' },
   PersistentVolumeClaim: { group: '', kind: 'PersistentVolumeClaim' },
   Pod: { group: '', kind: 'Pod' },
   Secret: { group: '', kind: 'Secret' },
@@ -82,6 +85,7 @@ export const Kinds = {
   VirtualMachinePreference: { group: instancetype, kind: 'VirtualMachinePreference' },
   VirtualMachineSnapshot: { group: 'snapshot.kubevirt.io', kind: 'VirtualMachineSnapshot' },
   VolumeImportSource: { group: cdi, kind: 'VolumeImportSource' },
+  VolumeSnapshot: { group: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot' },
 } as const;
 
 export type KnownKind = (typeof Kinds)[keyof typeof Kinds];
@@ -90,7 +94,6 @@ export type KnownKind = (typeof Kinds)[keyof typeof Kinds];
 export const Labels = {
   createdBy: 'kubevirt.io/created-by',
   vmReplicaSet: 'kubevirt.io/vmReplicaSet',
-  vmPool: 'pool.kubevirt.io/vm-pool',
   kubevirtApp: 'kubevirt.io',
 } as const;
 

@@ -13,6 +13,7 @@ const STRING_IN_KUBERNETES = new Set(['tag:yaml.org,2002:timestamp', 'tag:yaml.o
 
 function kubernetesTags(tags: Tags): Tags {
   return tags.filter((tag) => {
+    if (typeof tag === 'string') return true;
     if (STRING_IN_KUBERNETES.has(tag.tag)) return false;
     return !('format' in tag && tag.format === 'TIME');
   });

@@ -1,0 +1,13 @@
+// Edge family: a VM or pool to the instancetype its spec.instancetype names.
+
+import { defineEdgeFamily } from '../edge-family.ts';
+import { matcherEdges } from '../instancetype-matcher.ts';
+import { VM_SPEC_KINDS, vmSpecOf } from '../templates.ts';
+
+export default defineEdgeFamily({
+  name: 'vm-instancetype',
+  description:
+    'Link a VM or pool to the VirtualMachineInstancetype or VirtualMachineClusterInstancetype its spec.instancetype names, optional and external when cluster-scoped.',
+  fromKinds: VM_SPEC_KINDS,
+  edges: (object, { ref }) => matcherEdges(vmSpecOf(object), 'instancetype', ref.namespace),
+});

@@ -1,0 +1,13 @@
+// Edge family: a VM or pool to the preference its spec.preference names.
+
+import { defineEdgeFamily } from '../edge-family.ts';
+import { matcherEdges } from '../instancetype-matcher.ts';
+import { VM_SPEC_KINDS, vmSpecOf } from '../templates.ts';
+
+export default defineEdgeFamily({
+  name: 'vm-preference',
+  description:
+    'Link a VM or pool to the VirtualMachinePreference or VirtualMachineClusterPreference its spec.preference names, optional and external when cluster-scoped.',
+  fromKinds: VM_SPEC_KINDS,
+  edges: (object, { ref }) => matcherEdges(vmSpecOf(object), 'preference', ref.namespace),
+});
