@@ -24,6 +24,14 @@ function kubernetesTags(tags: Tags): Tags {
  * @throws InputError naming the source for malformed text, alias bombs and objects without apiVersion, kind or name.
  */
 export function parseManifests(text: string, source: string): SourcedObject[] {
+  return parseDocuments(text, source).flatMap(({ value, where }) => flatten(value, where));
+}
+
+/**
+ * Parses YAML 1.1 (as Kubernetes reads it) or JSON into plain values, one per non-empty document.
+ * @throws InputError naming the source for malformed text and alias bombs.
+ */
+export function parseDocuments(text: string, source: string): { value: unknown; where: string }[] {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseJson(text, source);
   const documents = parseAllDocuments(text, {
@@ -34,7 +42,7 @@ export function parseManifests(text: string, source: string): SourcedObject[] {
   });
   // parseAllDocuments returns an EmptyStream (not an array) for input without documents.
   if (!Array.isArray(documents)) return [];
-  const objects: SourcedObject[] = [];
+  const values: { value: unknown; where: string }[] = [];
   documents.forEach((document, i) => {
     const where = documents.length > 1 ? `${source}: document ${i + 1}` : source;
     const error = document.errors[0];
@@ -45,21 +53,20 @@ export function parseManifests(text: string, source: string): SourcedObject[] {
     } catch (cause) {
       throw new InputError(`${where}: ${firstLine(cause instanceof Error ? cause.message : String(cause))}`);
     }
-    if (value === null || value === undefined) return;
-    objects.push(...flatten(value, where));
+    if (value !== null && value !== undefined) values.push({ value, where });
   });
-  return objects;
+  return values;
 }
 
-function parseJson(text: string, source: string): SourcedObject[] {
+function parseJson(text: string, source: string): { value: unknown; where: string }[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
     throw new InputError(`${source}: invalid JSON: ${firstLine(cause instanceof Error ? cause.message : String(cause))}`);
   }
-  const values = Array.isArray(value) ? value : [value];
-  return values.flatMap((item, i) => flatten(item, values.length > 1 ? `${source}: item ${i + 1}` : source));
+  const values: unknown[] = Array.isArray(value) ? value : [value];
+  return values.map((item, i) => ({ value: item, where: values.length > 1 ? `${source}: item ${i + 1}` : source }));
 }
 
 /** A `kind: List` or any `*List` with `items` stands for its items. */

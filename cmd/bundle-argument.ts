@@ -1,0 +1,17 @@
+// A bundle named by a positional argument or by -f, as `inspect` and `validate` take it.
+
+import type { Argv } from 'yargs';
+
+export function withBundleArgument<T>(yargs: Argv<T>) {
+  return yargs
+    .positional('bundle', { type: 'string', description: 'The bundle file, or - for stdin' })
+    .conflicts('bundle', 'filename')
+    .check((argv) => {
+      if (argv['bundle'] === undefined && argv['filename'] === undefined) throw new Error('name a bundle: <bundle> or -f <bundle|->');
+      return true;
+    });
+}
+
+export function bundleFilename(argv: { bundle?: string | undefined; filename?: string | undefined }): string {
+  return (argv.bundle ?? argv.filename) as string;
+}

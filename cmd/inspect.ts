@@ -1,0 +1,22 @@
+// `inspect`: what a bundle holds.
+
+import type { Argv, CommandModule } from 'yargs';
+import { type ArgsOf, withFilename, withOutputFormat } from './flags.ts';
+import { streams } from './streams.ts';
+import { bundleFilename, withBundleArgument } from './bundle-argument.ts';
+
+function builder(yargs: Argv) {
+  return withOutputFormat(withBundleArgument(withFilename(yargs, 'The bundle (instead of the argument), or - for stdin')), ['text', 'json'] as const, 'text')
+    .example('$0 inspect backup.tar', 'List objects, graph summary, exports and data sizes')
+    .example('$0 export -o - | $0 inspect -f - -o json', 'Inspect a bundle from a pipe, as JSON');
+}
+
+export const inspectCommand: CommandModule<object, ArgsOf<typeof builder>> = {
+  command: 'inspect [bundle]',
+  describe: 'List the objects, graph, exports and data of a bundle',
+  builder,
+  async handler(argv) {
+    const { runInspect } = await import('../src/app/inspect-command.ts');
+    await runInspect({ filename: bundleFilename(argv), output: argv.output ?? 'text' }, streams());
+  },
+};

@@ -1,0 +1,26 @@
+// Reads `-f` into the ObjectIndex the core works on, keeping an open bundle for commands that pass its data on.
+
+import { ObjectIndex } from '../model/object-index.ts';
+import { withDefaultNamespace } from '../model/default-namespace.ts';
+import { readInput } from '../io/files/read-input.ts';
+import { openBundle, type BundleMetadata, type BundleReader } from '../io/tar/bundle-reader.ts';
+import type { StdStreams } from '../io/term/streams.ts';
+
+export type LoadedInput =
+  | { type: 'manifests'; index: ObjectIndex }
+  | { type: 'bundle'; index: ObjectIndex; reader: BundleReader; metadata: BundleMetadata; gzipped: boolean };
+
+/**
+ * Manifests get `namespace` where they carry none (as `kubectl create -n`); a bundle's objects already carry theirs.
+ * For a bundle only the metadata has been read: the caller goes on with `reader` (data, trailer) or closes it.
+ */
+export async function loadInput(filename: string, namespace: string, streams: StdStreams): Promise<LoadedInput> {
+  const input = await readInput(filename, streams);
+  if (input.type === 'manifests') {
+    const objects = input.objects.map(({ object, source }) => ({ object: withDefaultNamespace(object, namespace), source }));
+    return { type: 'manifests', index: new ObjectIndex(objects) };
+  }
+  const reader = await openBundle(input.stream, input.source);
+  const metadata = await reader.metadata();
+  return { type: 'bundle', index: new ObjectIndex(metadata.objects), reader, metadata, gzipped: input.gzipped };
+}

@@ -1,0 +1,126 @@
+// `transform`: bundle or manifests in, rewritten for restore out, with a report of every change.
+
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader } from '../bundle/index.ts';
+import { InputError } from '../errors.ts';
+import { buildGraph } from '../graph/index.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { ObjectIndex } from '../model/object-index.ts';
+import { parseDocuments } from '../model/parse-manifests.ts';
+import { refOf } from '../model/object-ref.ts';
+import { RULE_NAMES, transform, validateMacMap, type TransformOptionsInput, type TransformResult } from '../transform/index.ts';
+import { openOutput, writeOutput } from '../io/files/output.ts';
+import { createBundleWriter } from '../io/tar/bundle-writer.ts';
+import { toJson, toYamlStream } from '../io/term/render.ts';
+import { note, type StdStreams } from '../io/term/streams.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { loadInput, type LoadedInput } from './load-input.ts';
+import type { TransformCommandOptions, TransformFlags } from './options.ts';
+
+/** A bundle made from plain manifests has no creation time of its own; a fixed one keeps output reproducible. */
+const MANIFESTS_CREATED_AT = '1970-01-01T00:00:00Z';
+
+export async function runTransform(options: TransformCommandOptions, streams: StdStreams): Promise<void> {
+  const flags = options.transform;
+  const seed = flags.seed ?? randomBytes(12).toString('hex');
+  if (flags.seed === undefined) note(streams, `transform: using random seed ${seed} (pass --seed ${seed} to reproduce)`);
+  const transformOptions = await resolveFlags(flags, seed);
+
+  const input = await loadInput(options.filename, options.namespace, streams);
+  try {
+    const result = transform(input.index, transformOptions);
+    const format = options.output ?? (input.type === 'bundle' ? 'bundle' : 'yaml');
+    if (format === 'bundle') {
+      await writeBundle(input, result, transformOptions, options.outputFile, streams);
+    } else {
+      if (input.type === 'bundle') await input.reader.finish();
+      await writeOutput(options.outputFile, streams, renderObjects(result.objects, format));
+    }
+    if (options.reportFile) await writeOutput(options.reportFile, streams, toJson(result.report));
+    summarize(result, streams);
+  } finally {
+    if (input.type === 'bundle') input.reader.close();
+  }
+}
+
+/** The flags as transform options: reads the MAC map file and fills in the seed. */
+export async function resolveFlags(flags: TransformFlags, seed: string): Promise<TransformOptionsInput> {
+  const resolved: TransformOptionsInput = { seed, mac: flags.mac, firmware: flags.firmware };
+  if (flags.macMapFile) resolved.macMap = await readMacMap(flags.macMapFile);
+  if (flags.targetNamespace) resolved.targetNamespace = flags.targetNamespace;
+  if (flags.namespaceMap) resolved.namespaceMap = flags.namespaceMap;
+  if (flags.storageClassMap) resolved.storageClassMap = flags.storageClassMap;
+  if (flags.runStrategy) resolved.runStrategy = flags.runStrategy;
+  return resolved;
+}
+
+async function readMacMap(file: string): Promise<Record<string, string>> {
+  const text = await readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
+    throw new InputError(`${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`);
+  });
+  const documents = parseDocuments(text, file);
+  if (documents.length !== 1) throw new InputError(`${file}: a MAC map is one YAML or JSON object, found ${documents.length} documents`);
+  return validateMacMap(documents[0]?.value, file);
+}
+
+async function writeBundle(
+  input: LoadedInput,
+  result: TransformResult,
+  options: TransformOptionsInput,
+  outputFile: string,
+  streams: StdStreams,
+): Promise<void> {
+  const gzip = input.type === 'bundle' ? input.gzipped : /\.(tgz|gz)$/.test(outputFile);
+  const output = await openOutput(outputFile, streams, { binary: true });
+  const writer = createBundleWriter(output.stream, { gzip, end: outputFile !== '-', includeToken: true });
+  try {
+    const exports = input.type === 'bundle' ? input.metadata.exports : [];
+    const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
+    await writer.writeHeader(transformedHeader(input, result, options, { objects: result.objects.length, exports: exports.length, data: dataCount }));
+    await writer.writeGraph(buildGraph(ObjectIndex.of(result.objects)));
+    for (const object of result.objects) await writer.writeObject(refOf(object), object);
+    for (const record of exports) await writer.writeExport(record);
+    if (input.type === 'bundle') {
+      // Volume data passes through unchanged: it is streamed from the input to the output entry by entry.
+      for await (const entry of input.reader.dataEntries()) await writer.writeData(entry.path, entry.stream, entry.size);
+      await input.reader.finish();
+    }
+    await writer.finish();
+    await output.commit();
+  } catch (error) {
+    writer.abort(error instanceof Error ? error : undefined);
+    await output.abort();
+    throw error;
+  }
+}
+
+function transformedHeader(
+  input: LoadedInput,
+  result: TransformResult,
+  options: TransformOptionsInput,
+  contents: BundleHeader['contents'],
+): BundleHeader {
+  const previous = input.type === 'bundle' ? input.metadata.header : undefined;
+  const header: BundleHeader = {
+    format: FORMAT_NAME,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    toolVersion: TOOL_VERSION,
+    createdAt: previous?.createdAt ?? MANIFESTS_CREATED_AT,
+    selection: previous?.selection ?? {},
+    transformed: { seed: options.seed, options: result.report.options, rules: [...RULE_NAMES] },
+    contents,
+  };
+  if (previous?.source) header.source = previous.source;
+  return header;
+}
+
+function renderObjects(objects: readonly KubeObject[], format: 'yaml' | 'json'): string {
+  return format === 'yaml' ? toYamlStream(objects) : toJson({ apiVersion: 'v1', kind: 'List', items: objects });
+}
+
+function summarize(result: TransformResult, streams: StdStreams): void {
+  const { changes, dropped, warnings } = result.report;
+  note(streams, `transform: ${result.objects.length} objects out, ${dropped.length} dropped, ${changes.length} changes`);
+  for (const warning of warnings) note(streams, `warning: ${warning.message}`);
+}
