@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('./', import.meta.url));
 const CORE_FOLDERS = ['model', 'graph', 'transform', 'bundle', 'restore'];
 const FORBIDDEN_MODULES = [
-  /^node:(fs|fs\/promises|net|http|https|http2|child_process|stream|stream\/promises|tls|dgram|readline|worker_threads)$/,
+  /^node:(fs|fs\/promises|net|http|https|http2|child_process|stream|stream\/promises|zlib|tls|dgram|readline|worker_threads)$/,
   /^(fs|net|http|https|child_process|stream)$/,
   /^@kubernetes\/client-node/,
   /^tar-stream$/,

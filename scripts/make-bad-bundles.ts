@@ -1,0 +1,346 @@
+// Regenerates testdata/bundles/{good,bad} deterministically: small good bundles from fixed documents, and crafted bad ones.
+// Run: node scripts/make-bad-bundles.ts (tests compare the committed files with what this produces).
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import tar, { type Header as TarHeader } from 'tar-stream';
+import {
+  buildTrailer,
+  canonicalExportRecord,
+  canonicalHeader,
+  dataPath,
+  encodeJson,
+  exportPath,
+  GRAPH_PATH,
+  HEADER_PATH,
+  objectPath,
+  sha256Hex,
+  TRAILER_PATH,
+  type BundleHeader,
+  type ExportRecord,
+  type TrailerEntry,
+} from '../src/bundle/index.ts';
+import type { Graph } from '../src/graph/index.ts';
+import { createBundleWriter, GZIP_LEVEL } from '../src/io/tar/bundle-writer.ts';
+import type { KubeObject } from '../src/model/kube-object.ts';
+import type { ObjectRef } from '../src/model/object-ref.ts';
+
+/** The documents of one good bundle, so tests can compare what the reader returns with what went in. */
+export interface BundleFixture {
+  /** File name under testdata/bundles/good/. */
+  file: string;
+  gzip: boolean;
+  header: BundleHeader;
+  graph: Graph;
+  objects: { ref: ObjectRef; object: KubeObject }[];
+  exports: ExportRecord[];
+  data: { path: string; bytes: Buffer }[];
+}
+
+const CREATED_AT = '2025-01-02T03:04:05Z';
+const MTIME = new Date(Date.parse(CREATED_AT));
+
+const vmRef: ObjectRef = { group: 'kubevirt.io', kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' };
+const configMapRef: ObjectRef = { group: '', kind: 'ConfigMap', namespace: 'ns1', name: 'cm1' };
+const pvcRef: ObjectRef = { group: '', kind: 'PersistentVolumeClaim', namespace: 'ns1', name: 'disk1' };
+const secretRef: ObjectRef = { group: '', kind: 'Secret', namespace: 'ns1', name: 'cloudinit' };
+const instancetypeRef: ObjectRef = { group: 'instancetype.kubevirt.io', kind: 'VirtualMachineClusterInstancetype', namespace: '', name: 'small' };
+
+function objects(): BundleFixture['objects'] {
+  return [
+    { ref: configMapRef, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: 'ns1' }, data: { 'key': 'value' } } },
+    {
+      ref: pvcRef,
+      object: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'disk1', namespace: 'ns1', annotations: { 'cdi.kubevirt.io/storage.contentType': 'kubevirt' } },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    },
+    { ref: secretRef, object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cloudinit', namespace: 'ns1' }, type: 'Opaque', data: { userdata: 'I2Nsb3VkLWNvbmZpZw==' } } },
+    {
+      ref: vmRef,
+      object: {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachine',
+        metadata: { name: 'vm1', namespace: 'ns1' },
+        spec: {
+          runStrategy: 'Halted',
+          instancetype: { kind: 'VirtualMachineClusterInstancetype', name: 'small' },
+          template: {
+            spec: {
+              domain: { devices: { interfaces: [{ name: 'default', masquerade: {}, macAddress: '02:00:00:00:00:01' }] } },
+              volumes: [
+                { name: 'root', persistentVolumeClaim: { claimName: 'disk1' } },
+                { name: 'cloudinit', cloudInitNoCloud: { secretRef: { name: 'cloudinit' } } },
+                { name: 'config', configMap: { name: 'cm1' } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  ];
+}
+
+function graph(): Graph {
+  const template = 'spec.template.spec.volumes';
+  return {
+    nodes: [configMapRef, pvcRef, secretRef, { ...instancetypeRef, missing: true, external: true }, vmRef],
+    edges: [
+      { from: vmRef, to: configMapRef, reason: `${template}[2].configMap.name`, optional: false },
+      { from: vmRef, to: pvcRef, reason: `${template}[0].persistentVolumeClaim.claimName`, optional: false },
+      { from: vmRef, to: secretRef, reason: `${template}[1].cloudInitNoCloud.secretRef.name`, optional: false },
+      { from: vmRef, to: instancetypeRef, reason: 'spec.instancetype', optional: true },
+    ],
+  };
+}
+
+function header(overrides: Partial<BundleHeader>, contents: BundleHeader['contents']): BundleHeader {
+  return {
+    format: 'kubectl-kvbackup',
+    formatVersion: 'v1alpha1',
+    toolVersion: '0.1.0',
+    createdAt: CREATED_AT,
+    selection: { namespaces: ['ns1'] },
+    contents,
+    ...overrides,
+  };
+}
+
+/** Deterministic stand-in for a compressed disk image (the bundle treats data as opaque bytes). */
+function diskBytes(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  let state = 0x2545f491;
+  for (let i = 0; i < size; i += 1) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    bytes[i] = state >>> 24;
+  }
+  return bytes;
+}
+
+function exportRecord(size: number): ExportRecord {
+  const base = 'https://virt-export-kvbackup-vm1.ns1.svc';
+  const external = 'https://kubevirt.example.com/api/export.kubevirt.io/v1/namespaces/ns1/virtualmachineexports/kvbackup-vm1';
+  const cert = '-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CERTIFICATE-----\n';
+  return {
+    namespace: 'ns1',
+    vmName: 'vm1',
+    exportName: 'kvbackup-vm1',
+    phase: 'Ready',
+    links: {
+      internal: {
+        cert,
+        volumes: [{ name: 'disk1', formats: [{ format: 'raw', url: `${base}/volumes/disk1/disk.img` }, { format: 'gzip', url: `${base}/volumes/disk1/disk.img.gz` }] }],
+        manifests: [{ type: 'all', url: `${base}/internal/manifests/all` }, { type: 'auth-header-secret', url: `${base}/internal/manifests/secret` }],
+      },
+      external: {
+        cert,
+        volumes: [{ name: 'disk1', formats: [{ format: 'gzip', url: `${external}/volumes/disk1/disk.img.gz` }] }],
+        manifests: [{ type: 'all', url: `${external}/external/manifests/all` }],
+      },
+    },
+    tokenSecretRef: { namespace: 'ns1', name: 'kvbackup-vm1-token' },
+    token: 'not-written-unless-asked',
+    data: [{ volume: 'disk1', format: 'gzip', path: dataPath('ns1', 'disk1', 'gzip'), size }],
+  };
+}
+
+/** The good bundles: plain, with an export and data (gzip), and a transformed one. */
+export function goodFixtures(): BundleFixture[] {
+  const disk = diskBytes(3000);
+  return [
+    { file: 'minimal.tar', gzip: false, header: header({}, { objects: 4, exports: 0, data: 0 }), graph: graph(), objects: objects(), exports: [], data: [] },
+    {
+      file: 'with-export.tar.gz',
+      gzip: true,
+      header: header(
+        { source: { server: 'https://api.example.com:6443', kubernetesVersion: 'v1.33.1', kubevirtVersion: 'v1.6.0', cdiVersion: 'v1.62.0' } },
+        { objects: 4, exports: 1, data: 1 },
+      ),
+      graph: graph(),
+      objects: objects(),
+      exports: [exportRecord(disk.byteLength)],
+      data: [{ path: dataPath('ns1', 'disk1', 'gzip'), bytes: disk }],
+    },
+    {
+      file: 'transformed.tar',
+      gzip: false,
+      header: header(
+        { transformed: { seed: 'fixture-seed', options: { mac: 'remap', firmware: 'remap', targetNamespace: 'ns1' }, rules: ['drop-owned-vmis', 'strip-server-metadata'] } },
+        { objects: 4, exports: 0, data: 0 },
+      ),
+      graph: graph(),
+      objects: objects(),
+      exports: [],
+      data: [],
+    },
+  ];
+}
+
+/** Writes a fixture through the real writer. */
+export async function writeFixture(fixture: BundleFixture): Promise<Buffer> {
+  const out = new PassThrough();
+  const collected = collect(out);
+  const writer = createBundleWriter(out, { gzip: fixture.gzip });
+  await writer.writeHeader(fixture.header);
+  await writer.writeGraph(fixture.graph);
+  for (const { ref, object } of fixture.objects) await writer.writeObject(ref, object);
+  for (const record of fixture.exports) await writer.writeExport(record);
+  for (const { path, bytes } of fixture.data) await writer.writeData(path, Readable.from([bytes]), bytes.byteLength);
+  await writer.finish();
+  return collected;
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** One tar entry as crafted for a bad bundle. */
+interface RawEntry {
+  name: string;
+  body?: Buffer;
+  type?: TarHeader['type'];
+  linkname?: string;
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(encodeJson(value));
+}
+
+/** Header, graph and objects of the minimal bundle as raw entries (before any trailer). */
+function baseEntries(headerOverrides: Partial<BundleHeader> = {}, contents = { objects: 4, exports: 0, data: 0 }): RawEntry[] {
+  return [
+    { name: HEADER_PATH, body: json(canonicalHeader(header(headerOverrides, contents))) },
+    { name: GRAPH_PATH, body: json(graph()) },
+    ...objects().map(({ ref, object }) => ({ name: objectPath(ref), body: json(object) })),
+  ];
+}
+
+function trailerEntry(entries: RawEntry[]): RawEntry {
+  const listed: TrailerEntry[] = entries.map((entry) => ({ path: entry.name, size: entry.body?.byteLength ?? 0, sha256: sha256Hex(entry.body ?? Buffer.alloc(0)) }));
+  return { name: TRAILER_PATH, body: json(buildTrailer(listed)) };
+}
+
+function withTrailer(entries: RawEntry[]): RawEntry[] {
+  return [...entries, trailerEntry(entries)];
+}
+
+/** Packs entries with the same fixed header fields the writer uses; tar-stream writes whatever type it is told. */
+async function pack(entries: RawEntry[]): Promise<Buffer> {
+  const packer = tar.pack();
+  const collected = collect(packer as unknown as Readable);
+  for (const entry of entries) {
+    const type = entry.type ?? 'file';
+    const body = type === 'file' ? (entry.body ?? Buffer.alloc(0)) : undefined;
+    const headerFields: Partial<TarHeader> & { name: string } = { name: entry.name, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: MTIME, type };
+    if (entry.linkname !== undefined) headerFields.linkname = entry.linkname;
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error | null) => (error ? reject(error) : resolve());
+      if (body) packer.entry(headerFields, body, done);
+      else packer.entry(headerFields, done).end(undefined);
+    });
+  }
+  packer.finalize();
+  return collected;
+}
+
+/** A ustar header block written by hand, so it can declare a size whose data never follows, or a GNU long name. */
+function ustarHeader(name: string, size: number, typeflag = '0'): Buffer {
+  const block = Buffer.alloc(512);
+  const octal = (value: number, width: number) => `${value.toString(8).padStart(width - 1, '0')}\0`;
+  block.write(name, 0, 100, 'utf8');
+  block.write(octal(0o644, 8), 100);
+  block.write(octal(0, 8), 108);
+  block.write(octal(0, 8), 116);
+  block.write(octal(size, 12), 124);
+  block.write(octal(Math.floor(MTIME.getTime() / 1000), 12), 136);
+  block.write('        ', 148);
+  block.write(typeflag, 156);
+  block.write('ustar\u000000', 257, 'latin1');
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return block;
+}
+
+const configMapPath = objectPath(configMapRef);
+
+/** A GNU long-name record ('L') that renames the entry after it, padded to whole blocks. */
+function gnuLongName(name: string): Buffer {
+  const body = Buffer.from(`${name}\0`);
+  const padded = Buffer.alloc(Math.ceil(body.byteLength / 512) * 512);
+  body.copy(padded);
+  return Buffer.concat([ustarHeader('././@LongLink', body.byteLength, 'L'), padded]);
+}
+
+/** Every crafted bad bundle, by file name. Each is a few KB. */
+export async function badBundles(): Promise<{ file: string; bytes: Buffer }[]> {
+  const base = baseEntries();
+  const good = await pack(withTrailer(base));
+  const [headerEntry, graphEntry, ...objectEntries] = base as [RawEntry, RawEntry, ...RawEntry[]];
+  const tampered = withTrailer(base).map((entry) =>
+    entry.name === configMapPath ? { ...entry, body: Buffer.from((entry.body as Buffer).toString('utf8').replace('"value"', '"VALUE"')) } : entry,
+  );
+  const goodGzip = gzipSync(good, { level: GZIP_LEVEL });
+  const oversize = Buffer.concat([await packWithoutEnd([headerEntry, graphEntry]), ustarHeader(objectPath({ ...configMapRef, name: 'big' }), 100 * 1024 * 1024), Buffer.alloc(512)]);
+  const objectsAfter = (entries: RawEntry[]) => [headerEntry, graphEntry, ...entries];
+  const evil = Buffer.from('{}\n');
+  const gnuDotdot = Buffer.concat([
+    await packWithoutEnd([headerEntry, graphEntry]),
+    gnuLongName(`objects/../../${'x'.repeat(120)}.json`),
+    ustarHeader(configMapPath, evil.byteLength),
+    evil,
+    Buffer.alloc(512 - evil.byteLength + 1024),
+  ]);
+  return [
+    { file: 'abs-path.tar', bytes: await pack(objectsAfter([{ name: '/etc/passwd', body: Buffer.from('root:x:0:0\n') }])) },
+    { file: 'dotdot.tar', bytes: await pack(objectsAfter([{ name: 'objects/../../etc/passwd', body: Buffer.from('root:x:0:0\n') }])) },
+    { file: 'pax-dotdot.tar', bytes: await pack(objectsAfter([{ name: 'objects/../é.json', body: Buffer.from('{}\n') }])) },
+    { file: 'gnu-longname-dotdot.tar', bytes: gnuDotdot },
+    { file: 'backslash.tar', bytes: await pack(objectsAfter([{ name: 'objects\\core\\ConfigMap\\ns1\\cm1.json', body: Buffer.from('{}\n') }])) },
+    { file: 'symlink.tar', bytes: await pack(objectsAfter([{ name: configMapPath, type: 'symlink', linkname: '/etc/shadow' }])) },
+    { file: 'hardlink.tar', bytes: await pack(objectsAfter([{ name: configMapPath, type: 'link', linkname: HEADER_PATH }])) },
+    { file: 'device.tar', bytes: await pack(objectsAfter([{ name: configMapPath, type: 'character-device' }])) },
+    { file: 'fifo.tar', bytes: await pack(objectsAfter([{ name: configMapPath, type: 'fifo' }])) },
+    { file: 'directory.tar', bytes: await pack(objectsAfter([{ name: 'objects/', type: 'directory' }])) },
+    { file: 'truncated.tar', bytes: good.subarray(0, 512 * 5 + 100) },
+    { file: 'truncated-gzip.tar.gz', bytes: goodGzip.subarray(0, Math.floor(goodGzip.byteLength * 0.8)) },
+    { file: 'tampered.tar', bytes: await pack(tampered) },
+    { file: 'missing-header.tar', bytes: await pack(withTrailer([graphEntry, ...objectEntries])) },
+    { file: 'missing-trailer.tar', bytes: await pack(base) },
+    { file: 'header-not-first.tar', bytes: await pack(withTrailer([graphEntry, headerEntry, ...objectEntries])) },
+    { file: 'unknown-version.tar', bytes: await pack(withTrailer([{ name: HEADER_PATH, body: json({ ...canonicalHeader(header({}, { objects: 4, exports: 0, data: 0 })), formatVersion: 'v9' }) }, graphEntry, ...objectEntries])) },
+    { file: 'oversize-entry.tar', bytes: oversize },
+    { file: 'duplicate-entry.tar', bytes: await pack(withTrailer([headerEntry, graphEntry, ...objectEntries, objectEntries[objectEntries.length - 1] as RawEntry])) },
+    { file: 'extra-entry-after-trailer.tar', bytes: await pack([...withTrailer(base), { name: 'objects/core/Secret/ns1/late.json', body: json({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'late', namespace: 'ns1' } }) }]) },
+    { file: 'bad-json.tar', bytes: await pack(withTrailer(objectsAfter([{ name: configMapPath, body: Buffer.from('{"apiVersion": "v1", "kind": \n') }]))) },
+    { file: 'schema-invalid-object.tar', bytes: await pack(withTrailer(objectsAfter([{ name: configMapPath, body: json({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'ns1' } }) }]))) },
+    { file: 'unknown-entry.tar', bytes: await pack(withTrailer(objectsAfter([{ name: 'notes.txt', body: Buffer.from('hello\n') }]))) },
+    { file: 'objects-out-of-order.tar', bytes: await pack(withTrailer([headerEntry, graphEntry, ...[...objectEntries].reverse()])) },
+    { file: 'not-a-tar.tar', bytes: Buffer.from('this is not a tar archive, just text that is long enough to fill a header block. '.repeat(8)) },
+    { file: 'empty.tar', bytes: Buffer.alloc(1024) },
+    { file: 'data-not-listed.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 0, data: 1 }), { name: dataPath('ns1', 'disk1', 'raw'), body: diskBytes(100) }])) },
+    { file: 'export-path-mismatch.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 1, data: 0 }), { name: exportPath('ns1', 'other'), body: json(canonicalExportRecord({ ...exportRecord(0), data: [] }, false)) }])) },
+  ];
+}
+
+/** Packs entries without the end-of-archive blocks, for appending hand-made headers. */
+async function packWithoutEnd(entries: RawEntry[]): Promise<Buffer> {
+  const bytes = await pack(entries);
+  return bytes.subarray(0, bytes.byteLength - 1024);
+}
+
+async function main(): Promise<void> {
+  const root = new URL('../testdata/bundles/', import.meta.url);
+  await mkdir(new URL('good/', root), { recursive: true });
+  await mkdir(new URL('bad/', root), { recursive: true });
+  for (const fixture of goodFixtures()) await writeFile(new URL(`good/${fixture.file}`, root), await writeFixture(fixture));
+  for (const bad of await badBundles()) await writeFile(new URL(`bad/${bad.file}`, root), bad.bytes);
+}
+
+if (import.meta.main) await main();

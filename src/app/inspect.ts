@@ -1,0 +1,27 @@
+// `inspect`: reads a whole bundle once (data hashed, not kept) and reports what it holds.
+
+import type { Readable } from 'node:stream';
+import { buildInspectResult, type InspectResult } from '../bundle/index.ts';
+import { openBundle } from '../io/tar/bundle-reader.ts';
+
+/**
+ * Reads the bundle to its end, checking every entry against the trailer, and returns what `inspect` shows.
+ * @throws InputError (one line naming the entry) when the bundle is unreadable, unsafe or fails a check.
+ */
+export async function inspectBundle(input: Readable, source?: string): Promise<InspectResult> {
+  const reader = await openBundle(input, source === undefined ? {} : { source });
+  try {
+    const metadata = await reader.metadata();
+    for await (const data of reader.dataEntries()) await data.skip();
+    const trailer = await reader.finish();
+    return buildInspectResult({
+      header: metadata.header,
+      graph: metadata.graph,
+      objects: metadata.refs.map((ref, index) => ({ ref, path: metadata.objects[index]?.source ?? '' })),
+      exports: metadata.exports,
+      trailer,
+    });
+  } finally {
+    reader.close();
+  }
+}

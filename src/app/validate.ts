@@ -1,0 +1,45 @@
+// `validate`: reads a whole bundle once and lists every problem: header, schemas, checksums, graph completeness.
+
+import type { Readable } from 'node:stream';
+import { BundleInputError, describeProblem, GRAPH_PATH, type BundleProblem } from '../bundle/index.ts';
+import { describeMissing, missingRequired } from '../graph/index.ts';
+import { openBundle } from '../io/tar/bundle-reader.ts';
+
+/** The result of `validate`: `ok` only when there is no problem at all (the CLI exits 0 only then). */
+export interface ValidateResult {
+  ok: boolean;
+  /** In the order found; a structural problem (unsafe entry, truncation, bad order) ends the list. */
+  problems: BundleProblem[];
+}
+
+/**
+ * Checks the header and format version, every document against its schema, every entry against the trailer
+ * (a missing header or trailer is a problem), data against the export records, and that no non-optional edge of
+ * the graph points to a missing object. Problems are returned, not thrown.
+ */
+export async function validateBundle(input: Readable, source?: string): Promise<ValidateResult> {
+  const problems: BundleProblem[] = [];
+  const onProblem = (problem: BundleProblem) => problems.push(problem);
+  let reader: Awaited<ReturnType<typeof openBundle>> | undefined;
+  try {
+    reader = await openBundle(input, source === undefined ? { onProblem } : { source, onProblem });
+    const metadata = await reader.metadata();
+    for (const missing of missingRequired(metadata.graph)) {
+      problems.push({ code: 'graph-incomplete', entry: GRAPH_PATH, message: `required object missing: ${describeMissing(missing)}` });
+    }
+    for await (const data of reader.dataEntries()) await data.skip();
+    await reader.finish();
+  } catch (error) {
+    if (!(error instanceof BundleInputError)) throw error;
+    problems.push(error.problem);
+  } finally {
+    reader?.close();
+  }
+  return { ok: problems.length === 0, problems };
+}
+
+/** The text output of `validate`: one line per problem, or a line saying the bundle is valid. */
+export function formatValidateResult(result: ValidateResult, source?: string): string {
+  if (result.ok) return `${source === undefined ? 'bundle' : source}: valid\n`;
+  return result.problems.map((problem) => `${describeProblem(problem, source)}\n`).join('');
+}

@@ -1,0 +1,180 @@
+// The JSON documents a v1alpha1 bundle holds, and builders that lay their keys out in one fixed order.
+
+import type { JsonObject, JsonValue } from '../model/kube-object.ts';
+import type { DataFormat } from './layout.ts';
+
+/** The only format version this code reads and writes. */
+export const BUNDLE_FORMAT_VERSION = 'v1alpha1';
+/** Marks a header as ours, so an unrelated tar with a `kvbackup.json` is not mistaken for a bundle. */
+export const FORMAT_NAME = 'kubectl-kvbackup';
+
+/** Facts about the cluster a bundle was exported from; absent when it was built from files. */
+export interface SourceCluster {
+  server?: string;
+  kubernetesVersion?: string;
+  kubevirtVersion?: string;
+  cdiVersion?: string;
+}
+
+/** What the user asked to export. */
+export interface Selection {
+  allNamespaces?: boolean;
+  namespaces?: string[];
+  names?: string[];
+  /** A label selector as given to `-l`. */
+  selector?: string;
+}
+
+/** Set by `transform` on the bundles it writes. */
+export interface TransformInfo {
+  seed?: string;
+  /** The flags that shaped the transform, as plain JSON (stored with sorted keys). */
+  options: JsonObject;
+  /** Rule names in the order they ran. */
+  rules: string[];
+}
+
+/** How many entries of each kind follow the header; the reader checks them. */
+export interface BundleContents {
+  objects: number;
+  exports: number;
+  data: number;
+}
+
+/** `kvbackup.json`, the first entry. */
+export interface BundleHeader {
+  format: typeof FORMAT_NAME;
+  formatVersion: typeof BUNDLE_FORMAT_VERSION;
+  toolVersion: string;
+  /** RFC 3339; also the mtime of every tar entry. */
+  createdAt: string;
+  source?: SourceCluster;
+  selection: Selection;
+  transformed?: TransformInfo;
+  contents: BundleContents;
+}
+
+/** One download of a volume in one format. */
+export interface ExportVolumeFormat {
+  /** `raw`, `gzip`, `dir` or `tar.gz` as KubeVirt reports them. */
+  format: string;
+  url: string;
+}
+
+/** The links of one VirtualMachineExport link type (internal or external). */
+export interface ExportLinks {
+  /** The CA certificate (PEM) that signs the export server's certificate. */
+  cert?: string;
+  volumes: { name: string; formats: ExportVolumeFormat[] }[];
+  manifests: { type: string; url: string }[];
+}
+
+/** A volume's data stored in the bundle, cross-referenced from its export record. */
+export interface ExportDataItem {
+  volume: string;
+  format: DataFormat;
+  /** The data entry path (`data/<namespace>/<volume>/<file>`). */
+  path: string;
+  size: number;
+  /** Optional here: the trailer carries the checksum of every entry. */
+  sha256?: string;
+}
+
+/** `exports/<namespace>/<vm-name>.json`: how to fetch a VM's volumes from its VirtualMachineExport. */
+export interface ExportRecord {
+  namespace: string;
+  vmName: string;
+  exportName: string;
+  /** `Pending`, `Ready`, `Terminated` or `Skipped` when the record was written. */
+  phase: string;
+  /** The export's `spec.source` when it is not the VM itself (for example a VirtualMachineSnapshot). */
+  source?: { apiGroup: string; kind: string; name: string };
+  links: { internal?: ExportLinks; external?: ExportLinks };
+  tokenSecretRef?: { namespace: string; name: string };
+  /** The export token: present only when the writer was asked to include it. */
+  token?: string;
+  data: ExportDataItem[];
+}
+
+/** One entry as the trailer lists it. */
+export interface TrailerEntry {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** `trailer.json`, the last entry. */
+export interface Trailer {
+  algorithm: 'sha256';
+  /** Every entry before the trailer, in the order written. */
+  entries: TrailerEntry[];
+  /** sha256 over the lines `<sha256> <size> <path>\n` of `entries`, in order. */
+  digest: string;
+}
+
+/** The header with its keys in the documented order (nested free-form options sorted). */
+export function canonicalHeader(header: BundleHeader): BundleHeader {
+  const ordered: Record<string, unknown> = {
+    format: header.format,
+    formatVersion: header.formatVersion,
+    toolVersion: header.toolVersion,
+    createdAt: header.createdAt,
+  };
+  if (header.source) ordered.source = pick(header.source, ['server', 'kubernetesVersion', 'kubevirtVersion', 'cdiVersion']);
+  ordered.selection = pick(header.selection, ['allNamespaces', 'namespaces', 'names', 'selector']);
+  if (header.transformed) {
+    ordered.transformed = pick(
+      { ...header.transformed, options: sortKeysDeep(header.transformed.options) as JsonObject },
+      ['seed', 'options', 'rules'],
+    );
+  }
+  ordered.contents = pick(header.contents, ['objects', 'exports', 'data']);
+  return ordered as unknown as BundleHeader;
+}
+
+/** The export record with its keys in the documented order; `token` kept only when `includeToken`. */
+export function canonicalExportRecord(record: ExportRecord, includeToken: boolean): ExportRecord {
+  const links = (value: ExportLinks) =>
+    pick(
+      {
+        ...value,
+        volumes: value.volumes.map((volume) => pick({ ...volume, formats: volume.formats.map((f) => pick(f, ['format', 'url'])) }, ['name', 'formats'])),
+        manifests: value.manifests.map((manifest) => pick(manifest, ['type', 'url'])),
+      },
+      ['cert', 'volumes', 'manifests'],
+    );
+  const ordered: Record<string, unknown> = {
+    namespace: record.namespace,
+    vmName: record.vmName,
+    exportName: record.exportName,
+    phase: record.phase,
+  };
+  if (record.source) ordered.source = pick(record.source, ['apiGroup', 'kind', 'name']);
+  const linkTypes: Record<string, unknown> = {};
+  if (record.links.internal) linkTypes.internal = links(record.links.internal);
+  if (record.links.external) linkTypes.external = links(record.links.external);
+  ordered.links = linkTypes;
+  if (record.tokenSecretRef) ordered.tokenSecretRef = pick(record.tokenSecretRef, ['namespace', 'name']);
+  if (includeToken && record.token !== undefined) ordered.token = record.token;
+  ordered.data = record.data.map((item) => pick(item, ['volume', 'format', 'path', 'size', 'sha256']));
+  return ordered as unknown as ExportRecord;
+}
+
+/** A copy of `value` with object keys sorted (code-unit order) at every depth. */
+export function sortKeysDeep(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value === null || typeof value !== 'object') return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortKeysDeep(value[key] as JsonValue);
+  return out;
+}
+
+// Copies the listed keys in the listed order, skipping undefined; other keys are kept after them so the
+// schema (additionalProperties: false) still sees and rejects them.
+function pick<T extends object>(value: T, keys: readonly string[]): T {
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  for (const key of Object.keys(source)) if (!(key in out) && source[key] !== undefined) out[key] = source[key];
+  return out as T;
+}

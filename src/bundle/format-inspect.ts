@@ -1,0 +1,81 @@
+// The text output of `inspect`: header facts, objects, graph counts, export links and data sizes.
+
+import { describeRef } from '../model/object-ref.ts';
+import type { InspectExport, InspectLinks, InspectResult } from './inspect-result.ts';
+import { formatBytes } from './limits.ts';
+
+/** Renders an inspect result as readable text, one fact per line; ends with a newline. */
+export function formatInspect(result: InspectResult): string {
+  const { header } = result;
+  const lines: string[] = [];
+  lines.push(`Bundle:      ${header.formatVersion}, written by kubectl-kvbackup ${header.toolVersion} at ${header.createdAt}`);
+  lines.push(`Source:      ${describeSource(result)}`);
+  lines.push(`Selection:   ${describeSelection(result)}`);
+  if (header.transformed) {
+    const seed = header.transformed.seed === undefined ? '' : `, seed ${header.transformed.seed}`;
+    lines.push(`Transformed: rules ${header.transformed.rules.join(', ') || '(none)'}${seed}`);
+  }
+  lines.push(`Contents:    ${plural(header.contents.objects, 'object')}, ${plural(header.contents.exports, 'export record')}, ${plural(header.contents.data, 'data entry', 'data entries')}`);
+  const g = result.graph;
+  lines.push(`Graph:       ${plural(g.nodes, 'node')}, ${plural(g.edges, 'edge')}, ${g.missing} missing (${g.missingRequired} required), ${plural(g.roots, 'root')}`);
+
+  lines.push('', `Objects (${result.objects.length}):`);
+  if (result.objects.length === 0) lines.push('  (none)');
+  for (const object of result.objects) lines.push(`  ${describeRef(object)}`);
+
+  lines.push('', `Exports (${result.exports.length}):`);
+  if (result.exports.length === 0) lines.push('  (none)');
+  for (const record of result.exports) lines.push(...describeExport(record));
+
+  lines.push('', `Data (${plural(result.data.length, 'entry', 'entries')}, ${formatBytes(result.totals.dataBytes)}):`);
+  if (result.data.length === 0) lines.push('  (none)');
+  for (const entry of result.data) lines.push(`  ${entry.path}  ${formatBytes(entry.size)} (${entry.size} bytes)  sha256:${entry.sha256}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function describeSource(result: InspectResult): string {
+  const source = result.header.source;
+  if (!source) return 'files (no cluster)';
+  const versions = [
+    source.kubernetesVersion && `Kubernetes ${source.kubernetesVersion}`,
+    source.kubevirtVersion && `KubeVirt ${source.kubevirtVersion}`,
+    source.cdiVersion && `CDI ${source.cdiVersion}`,
+  ].filter(Boolean);
+  const server = source.server ?? 'unknown server';
+  return versions.length > 0 ? `${server} (${versions.join(', ')})` : server;
+}
+
+function describeSelection(result: InspectResult): string {
+  const selection = result.header.selection;
+  const parts: string[] = [];
+  if (selection.allNamespaces) parts.push('all namespaces');
+  if (selection.namespaces?.length) parts.push(`namespaces ${selection.namespaces.join(', ')}`);
+  if (selection.names?.length) parts.push(`names ${selection.names.join(', ')}`);
+  if (selection.selector) parts.push(`selector ${selection.selector}`);
+  return parts.length > 0 ? parts.join('; ') : '(everything given)';
+}
+
+function describeExport(record: InspectExport): string[] {
+  const secret = record.tokenSecretRef ? `token Secret ${record.tokenSecretRef.namespace}/${record.tokenSecretRef.name}` : 'no token Secret';
+  const token = record.tokenIncluded ? 'token included' : 'token not included';
+  const lines = [`  ${record.namespace}/${record.vmName}: VirtualMachineExport ${record.exportName} (${record.phase}), ${secret}, ${token}`];
+  if (record.source) lines.push(`    source: ${record.source.kind} ${record.source.name}`);
+  for (const [type, links] of [['internal', record.links.internal], ['external', record.links.external]] as const) {
+    if (links) lines.push(...describeLinks(type, links));
+  }
+  for (const item of record.data) lines.push(`    data: ${item.volume} ${item.format} -> ${item.path} (${formatBytes(item.size)})`);
+  return lines;
+}
+
+function describeLinks(type: string, links: InspectLinks): string[] {
+  const lines = [`    ${type} links${links.hasCert ? ' (with CA certificate)' : ''}:`];
+  for (const volume of links.volumes) {
+    for (const format of volume.formats) lines.push(`      volume ${volume.name} ${format.format}: ${format.url}`);
+  }
+  for (const manifest of links.manifests) lines.push(`      manifests ${manifest.type}: ${manifest.url}`);
+  return lines;
+}
+
+function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
