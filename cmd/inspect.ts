@@ -16,7 +16,7 @@ export const inspectCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   describe: 'List the objects, graph, exports and data of a bundle',
   builder,
   async handler(argv) {
-    const { runInspect } = await import('../src/app/inspect-command.ts');
+    const { runInspect } = await import('../src/app/inspect.ts');
     await runInspect({ filename: bundleFilename(argv), output: argv.output ?? 'text' }, streams());
   },
 };

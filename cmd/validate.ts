@@ -15,7 +15,7 @@ export const validateCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   describe: 'Check the header, schemas, checksums and graph completeness of a bundle',
   builder,
   async handler(argv) {
-    const { runValidate } = await import('../src/app/validate-command.ts');
+    const { runValidate } = await import('../src/app/validate.ts');
     await runValidate({ filename: bundleFilename(argv), output: argv.output ?? 'text' }, streams());
   },
 };

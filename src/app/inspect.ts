@@ -1,8 +1,12 @@
 // `inspect`: reads a whole bundle once (data hashed, not kept) and reports what it holds.
 
 import type { Readable } from 'node:stream';
-import { buildInspectResult, type InspectResult } from '../bundle/index.ts';
+import { buildInspectResult, formatInspect, type InspectResult } from '../bundle/index.ts';
+import { openInputStream } from '../io/files/read-input.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
+import { toJson } from '../io/term/render.ts';
+import type { StdStreams } from '../io/term/streams.ts';
+import type { BundleCommandOptions } from './options.ts';
 
 /**
  * Reads the bundle to its end, checking every entry against the trailer, and returns what `inspect` shows.
@@ -24,4 +28,11 @@ export async function inspectBundle(input: Readable, source?: string): Promise<I
   } finally {
     reader.close();
   }
+}
+
+/** `inspect <bundle>`: text or JSON on stdout. */
+export async function runInspect(options: BundleCommandOptions, streams: StdStreams): Promise<void> {
+  const { stream, source } = await openInputStream(options.filename, streams);
+  const result = await inspectBundle(stream, source);
+  streams.stdout.write(options.output === 'json' ? toJson(result) : formatInspect(result));
 }

@@ -3,7 +3,12 @@
 import type { Readable } from 'node:stream';
 import { BundleInputError, describeProblem, GRAPH_PATH, type BundleProblem } from '../bundle/index.ts';
 import { describeMissing, missingRequired } from '../graph/index.ts';
+import { InputError } from '../errors.ts';
+import { openInputStream } from '../io/files/read-input.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
+import { toJson } from '../io/term/render.ts';
+import type { StdStreams } from '../io/term/streams.ts';
+import type { BundleCommandOptions } from './options.ts';
 
 /** The result of `validate`: `ok` only when there is no problem at all (the CLI exits 0 only then). */
 export interface ValidateResult {
@@ -42,4 +47,17 @@ export async function validateBundle(input: Readable, source?: string): Promise<
 export function formatValidateResult(result: ValidateResult, source?: string): string {
   if (result.ok) return `${source === undefined ? 'bundle' : source}: valid\n`;
   return result.problems.map((problem) => `${describeProblem(problem, source)}\n`).join('');
+}
+
+/** `validate <bundle>`: every problem on stdout; exit 0 only when every check holds. */
+export async function runValidate(options: BundleCommandOptions, streams: StdStreams): Promise<void> {
+  const { stream, source } = await openInputStream(options.filename, streams);
+  const result = await validateBundle(stream, source);
+  streams.stdout.write(options.output === 'json' ? toJson(result) : formatValidateResult(result, source));
+  if (!result.ok) {
+    const count = result.problems.length;
+    throw new InputError(
+      `${source}: invalid bundle (${count} problem${count === 1 ? '' : 's'}): ${describeProblem(result.problems[0]!, source)}`,
+    );
+  }
 }
