@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/testing/run-cli.ts';
 import { peerManifestFiles, peerManifestText } from '../src/testing/peer-manifests.ts';
 import { parseYaml } from '../src/io/term/render.ts';
@@ -52,6 +54,18 @@ describe('kubectl-kvbackup', () => {
     assert.match(text.stdout.toString(), /^kubectl-kvbackup \d+\.\d+\.\d+ \(bundle format v1alpha1, node v\d+/);
     const json = JSON.parse((await runCli(['version', '-o', 'json'])).stdout.toString());
     assert.equal(json.bundleFormat, 'v1alpha1');
+  });
+
+  it('answers kubectl plugin completion (kubectl_complete-kvbackup) in the Cobra protocol', () => {
+    const hook = fileURLToPath(new URL('./kubectl_complete-kvbackup.ts', import.meta.url));
+    const commandWords = spawnSync(process.execPath, [hook, ''], { encoding: 'utf8' });
+    assert.equal(commandWords.status, 0, commandWords.stderr);
+    const lines = commandWords.stdout.trim().split('\n');
+    assert.equal(lines.at(-1), ':0');
+    for (const command of commands) assert.ok(lines.includes(String(command.command).split(' ')[0] ?? ''), String(command.command));
+    const flags = spawnSync(process.execPath, [hook, 'transform', '--'], { encoding: 'utf8' });
+    assert.match(flags.stdout, /^--target-namespace$/m);
+    assert.match(flags.stdout, /^:0$/m);
   });
 
   it('prints a completion script', async () => {

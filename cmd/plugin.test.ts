@@ -35,6 +35,12 @@ describe('installed as a kubectl plugin', () => {
     assert.match(result.stdout, /kubectl-kvbackup/);
   });
 
+  it('installs the completion hook kubectl looks for', () => {
+    const result = spawnSync('kubectl_complete-kvbackup', ['tr'], { env, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^transform$/m);
+  });
+
   it('runs as kubectl kvbackup', () => {
     const result = spawnSync('kubectl', ['kvbackup', 'version'], { env, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
