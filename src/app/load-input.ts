@@ -20,7 +20,8 @@ export async function loadInput(filename: string, namespace: string, streams: St
     const objects = input.objects.map(({ object, source }) => ({ object: withDefaultNamespace(object, namespace), source }));
     return { type: 'manifests', index: new ObjectIndex(objects) };
   }
-  const reader = await openBundle(input.stream, input.source);
+  // Every caller rebuilds the graph from the objects it ends up with: the stored one is not parsed.
+  const reader = await openBundle(input.stream, { source: input.source, skipGraph: true });
   const metadata = await reader.metadata();
   return { type: 'bundle', index: new ObjectIndex(metadata.objects), reader, metadata, gzipped: input.gzipped };
 }

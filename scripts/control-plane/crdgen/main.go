@@ -15,8 +15,13 @@ import (
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
+	// components/ holds KubeVirt's crds.go and validations_generated.go, copied
+	// from the kubevirt.io/kubevirt module by build.sh (not committed).
+	"kvbackup.test/control-plane/crdgen/components"
 	cdiresources "kubevirt.io/containerized-data-importer/pkg/operator/resources"
-	"kubevirt.io/kubevirt/pkg/virt-operator/resource/generate/components"
+
+	// Pins the module whose config/crd/ VolumeSnapshot CRDs build.sh copies.
+	_ "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 )
 
 // The CRDs virt-operator installs (install/strategy.go), minus KubeVirt's own
