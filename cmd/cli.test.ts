@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../src/testing/run-cli.ts';
+import { CLI_ENTRY, REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
 import { peerManifestFiles, peerManifestText } from '../src/testing/peer-manifests.ts';
 import { parseYaml } from '../src/io/term/render.ts';
 import { commands } from './index.ts';
@@ -177,6 +177,16 @@ describe('kubectl-kvbackup', () => {
     assert.match(result.stderr, /DataVolume\.cdi\.kubevirt\.io default\/test-dv/);
     const complete = await runCli(['graph', '-f', '-', '--require-complete', '-o', 'json'], { stdin: vmManifests });
     assert.equal(complete.code, 0, complete.stderr);
+  });
+
+  it('refuses to write a bundle to a terminal', () => {
+    // script(1) runs the command on a pseudo-terminal, as a user typing it without a redirect would.
+    const command = [process.execPath, CLI_ENTRY, 'transform', '-f', 'testdata/bundles/good/minimal.tar', '--seed', 't']
+      .map((word) => `'${word}'`)
+      .join(' ');
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stdout, /error: refusing to write a bundle to a terminal/);
   });
 
   it('writes a bundle file with mode 0600 and reads it back through a pipe', async () => {
