@@ -1,9 +1,21 @@
-// Every subcommand, in the order `--help` lists them.
+// Every subcommand, in the order `--help` lists them: the pipeline first, then the offline tools.
 
+import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
+import { rbacCommand } from './rbac.ts';
+import { restoreCommand } from './restore.ts';
 import { transformCommand } from './transform.ts';
 import { validateCommand } from './validate.ts';
 import { versionCommand } from './version.ts';
 
-export const commands = [graphCommand, transformCommand, inspectCommand, validateCommand, versionCommand] as const;
+export const commands = [
+  exportCommand,
+  transformCommand,
+  restoreCommand,
+  graphCommand,
+  inspectCommand,
+  validateCommand,
+  rbacCommand,
+  versionCommand,
+] as const;

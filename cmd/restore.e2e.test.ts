@@ -1,0 +1,345 @@
+// End to end on the real control plane: `restore` validates the peer manifests server-side, creates in order,
+// re-runs without changes, resolves conflicts, refuses identity collisions, waits, and uploads bundle data.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { connect, createNamespace, deleteNamespace, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
+import { uploads, volumeDigest, pvcKey } from '../scripts/e2e/simulator.ts';
+import { buildGraph } from '../src/graph/index.ts';
+import type { KubeObject } from '../src/model/kube-object.ts';
+import { ObjectIndex } from '../src/model/object-index.ts';
+import { refOf } from '../src/model/object-ref.ts';
+import { dataPath } from '../src/bundle/layout.ts';
+import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
+import type { RestoreSummary } from '../src/restore/summary.ts';
+import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
+import { runRestoreCli } from '../src/io/cluster/restore-e2e-cli.ts';
+import { kindInfo } from '../src/model/kinds.ts';
+
+let plane: ControlPlane;
+let kc: KubeConfig;
+let work: string;
+const namespaces: string[] = [];
+
+before(async () => {
+  plane = await connect();
+  kc = kubeConfig(plane);
+  work = mkdtempSync(join(tmpdir(), 'kvbackup-restore-e2e-'));
+});
+
+after(async () => {
+  for (const namespace of namespaces) await deleteNamespace(kc, namespace);
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function freshNamespace(prefix: string): Promise<string> {
+  const namespace = await createNamespace(kc, prefix);
+  namespaces.push(namespace);
+  return namespace;
+}
+
+/** A namespace name nobody created (the restore creates it). */
+function unusedNamespace(prefix: string): string {
+  const namespace = `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+  namespaces.push(namespace);
+  return namespace;
+}
+
+function writeInput(name: string, objects: readonly unknown[]): string {
+  const file = join(work, name);
+  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  return file;
+}
+
+async function restore(args: string[], stdin?: Buffer) {
+  const result = await runRestoreCli(['--kubeconfig', plane.kubeconfig, '-o', 'json', ...args], stdin);
+  const summary = result.stdout.length > 0 ? (JSON.parse(result.stdout.toString('utf8')) as RestoreSummary) : undefined;
+  return { ...result, summary };
+}
+
+function outcomes(summary: RestoreSummary | undefined): Record<string, string> {
+  assert.ok(summary, 'no summary on stdout');
+  return Object.fromEntries(summary.objects.map((o) => [`${o.ref.kind}/${o.ref.name}`, o.outcome]));
+}
+
+async function read(apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+  return (await readObject(kc, { apiVersion, kind, metadata: { name, namespace } }).catch(() => undefined)) as KubeObject | undefined;
+}
+
+const macVm = (name: string, mac: string, runStrategy = 'Halted'): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachine',
+  metadata: { name },
+  spec: {
+    runStrategy,
+    template: {
+      spec: {
+        domain: {
+          firmware: { serial: `SER-${name}`, uuid: '0b5d8c4e-1f2a-4c3b-9d8e-7f6a5b4c3d2e' },
+          devices: { disks: [{ name: 'cfg', disk: { bus: 'virtio' } }], interfaces: [{ name: 'default', masquerade: {}, macAddress: mac }] },
+          resources: { requests: { memory: '128Mi' } },
+        },
+        networks: [{ name: 'default', pod: {} }],
+        volumes: [{ name: 'cfg', configMap: { name: 'app-config' } }],
+      },
+    },
+  },
+});
+
+const basics = (): KubeObject[] => [
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { mode: 'restored' } },
+  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret' }, stringData: { password: 'hunter2' } },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'scratch' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+  macVm('vm-a', '02:00:00:aa:bb:01'),
+];
+
+describe('restore --dry-run=server over the peer manifests', () => {
+  for (const file of peerManifestFiles()) {
+    it(`the apiserver accepts the transform output of ${file}, and nothing is persisted`, async () => {
+      const namespace = await freshNamespace('kvb-dry');
+      const input = writeInput(file.replace(/\.yaml$/, '.json'), loadPeerManifest(file, namespace));
+      const { code, stderr, summary } = await restore(['-f', input, '--dry-run=server']);
+      assert.equal(code, 0, stderr);
+      assert.ok(summary && summary.objects.length > 0);
+      assert.equal(summary.dryRun, 'server');
+      assert.deepEqual(summary.objects.filter((o) => o.outcome === 'failed'), []);
+      for (const result of summary.objects.filter((o) => o.ref.kind !== 'Namespace')) assert.equal(result.outcome, 'created', `${result.ref.kind}/${result.ref.name}`);
+      for (const result of summary.objects.filter((o) => o.ref.kind !== 'Namespace')) {
+        const info = kindInfo(result.ref.group, result.ref.kind);
+        assert.ok(info, `${result.ref.kind} is a known kind`);
+        const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
+        assert.equal(await read(apiVersion, result.ref.kind, result.ref.namespace, result.ref.name), undefined, `${result.ref.kind}/${result.ref.name} was persisted`);
+      }
+    });
+  }
+
+  it('validates objects bound for a namespace that does not exist yet, and creates no namespace', async () => {
+    const target = unusedNamespace('kvb-dry-new');
+    const input = writeInput('dry-new.json', loadPeerManifest('vm_with_dv_and_dvtemplate.yaml', 'src'));
+    const { code, stderr, summary } = await restore(['-f', input, '--dry-run=server', '--target-namespace', target]);
+    assert.equal(code, 0, stderr);
+    assert.equal(outcomes(summary)[`Namespace/${target}`], 'created');
+    assert.match(stderr, /validated in namespace default/);
+    assert.equal(await read('v1', 'Namespace', '', target), undefined);
+  });
+});
+
+describe('restore onto the cluster', () => {
+  it('creates everything in dependency order, and a second identical run changes nothing', async () => {
+    const target = unusedNamespace('kvb-restore');
+    const input = writeInput('basics.json', basics());
+    const first = await restore(['-f', input, '-n', 'source', '--target-namespace', target]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(outcomes(first.summary), {
+      [`Namespace/${target}`]: 'created',
+      'ConfigMap/app-config': 'created',
+      'Secret/app-secret': 'created',
+      'PersistentVolumeClaim/scratch': 'created',
+      'VirtualMachine/vm-a': 'created',
+    });
+    const order = first.stderr.split('\n').filter((line) => line.startsWith('created ')).map((line) => line.split(' ')[1]);
+    assert.deepEqual(order, ['Namespace', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'VirtualMachine.kubevirt.io']);
+    const vm = await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm-a');
+    assert.ok(vm);
+    const before = vm.metadata.resourceVersion;
+
+    const second = await restore(['-f', input, '-n', 'source', '--target-namespace', target]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(new Set(Object.values(outcomes(second.summary))), new Set(['unchanged']));
+    assert.equal(second.summary?.totals.unchanged, 5);
+    assert.equal((await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm-a'))?.metadata.resourceVersion, before);
+  });
+
+  it('--on-conflict fail, skip and replace an object that exists and differs', async () => {
+    const target = unusedNamespace('kvb-conflict');
+    const input = writeInput('conflict.json', basics());
+    const args = ['-f', input, '-n', 'source', '--target-namespace', target];
+    assert.equal((await restore(args)).code, 0);
+    await objectApi(kc).patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: target }, data: { mode: 'edited' } },
+      undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never,
+    );
+    const pvc = await read('v1', 'PersistentVolumeClaim', target, 'scratch');
+    await objectApi(kc).patch(
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'scratch', namespace: target, labels: { edited: 'yes' } } },
+      undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never,
+    );
+    // A label restore does not set is no difference: the claim stays as it is in every mode below.
+    const failed = await restore([...args, '--on-conflict', 'fail']);
+    assert.equal(failed.code, 3);
+    assert.equal(outcomes(failed.summary)['ConfigMap/app-config'], 'failed');
+    assert.match(failed.stderr, /ConfigMap .*app-config: already exists and differs/);
+
+    const skipped = await restore([...args, '--on-conflict', 'skip']);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.equal(outcomes(skipped.summary)['ConfigMap/app-config'], 'skipped');
+    assert.equal(outcomes(skipped.summary)['PersistentVolumeClaim/scratch'], 'unchanged');
+    assert.deepEqual((await read('v1', 'ConfigMap', target, 'app-config'))?.data, { mode: 'edited' });
+
+    const replaced = await restore([...args, '--on-conflict', 'replace']);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.equal(outcomes(replaced.summary)['ConfigMap/app-config'], 'replaced');
+    assert.deepEqual((await read('v1', 'ConfigMap', target, 'app-config'))?.data, { mode: 'restored' });
+    assert.equal((await read('v1', 'PersistentVolumeClaim', target, 'scratch'))?.metadata.uid, pvc?.metadata.uid);
+  });
+
+  it('--on-conflict replace deletes and recreates a PVC whose spec differs', async () => {
+    const target = unusedNamespace('kvb-replace-pvc');
+    const claim = (storage: string): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', labels: { size: storage } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
+    assert.equal((await restore(['-f', writeInput('pvc1.json', [claim('1Gi')]), '--target-namespace', target])).code, 0);
+    const before = await read('v1', 'PersistentVolumeClaim', target, 'data');
+    const replaced = await restore(['-f', writeInput('pvc2.json', [claim('2Gi')]), '--target-namespace', target, '--on-conflict', 'replace', '--timeout', '60']);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.equal(outcomes(replaced.summary)['PersistentVolumeClaim/data'], 'replaced');
+    const after = await read('v1', 'PersistentVolumeClaim', target, 'data');
+    assert.notEqual(after?.metadata.uid, before?.metadata.uid);
+    assert.equal((after?.spec as { resources: { requests: { storage: string } } }).resources.requests.storage, '2Gi');
+  });
+});
+
+describe('restore identity collisions', () => {
+  it('refuses a MAC, serial and UUID a live VM uses, listing them, unless --allow-collisions', async () => {
+    const existing = unusedNamespace('kvb-coll-live');
+    const target = unusedNamespace('kvb-coll-new');
+    const input = writeInput('collide.json', [basics()[0], macVm('vm-c', '02:00:00:cc:dd:01')]);
+    const keep = ['--mac', 'keep', '--firmware', 'keep'];
+    assert.equal((await restore(['-f', input, '--target-namespace', existing, ...keep])).code, 0);
+
+    const refused = await restore(['-f', input, '--target-namespace', target, ...keep]);
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /refusing to restore: 3 identities are already in use/);
+    assert.match(refused.stderr, new RegExp(`MAC address 02:00:00:cc:dd:01: wanted by VirtualMachine.kubevirt.io ${target}/vm-c, already used by VirtualMachine.kubevirt.io ${existing}/vm-c`));
+    assert.match(refused.stderr, /firmware serial SER-vm-c/);
+    assert.match(refused.stderr, /firmware UUID 0b5d8c4e-1f2a-4c3b-9d8e-7f6a5b4c3d2e/);
+    assert.equal(await read('v1', 'Namespace', '', target), undefined, 'nothing is created before the check');
+
+    const remapped = await restore(['-f', input, '--target-namespace', target]);
+    assert.equal(remapped.code, 0, `default remap gives new identities: ${remapped.stderr}`);
+    const forced = await restore(['-f', input, '--target-namespace', unusedNamespace('kvb-coll-forced'), ...keep, '--allow-collisions']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /warning: MAC address 02:00:00:cc:dd:01/);
+  });
+});
+
+describe('restore --wait', () => {
+  it('waits for PVCs Bound, DataVolumes Succeeded, a running VM Running and a halted one Stopped', async () => {
+    const target = unusedNamespace('kvb-wait');
+    const dv: KubeObject = { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name: 'blank' }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } };
+    const input = writeInput('wait.json', [...basics(), dv, macVm('vm-run', '02:00:00:ee:00:01', 'Always')]);
+    const { code, stderr } = await restore(['-f', input, '--target-namespace', target, '--wait', '--timeout', '60']);
+    assert.equal(code, 0, stderr);
+    for (const line of [`ready PersistentVolumeClaim ${target}/scratch`, `ready DataVolume.cdi.kubevirt.io ${target}/blank`, `ready VirtualMachine.kubevirt.io ${target}/vm-run`, `ready VirtualMachine.kubevirt.io ${target}/vm-a`]) {
+      assert.ok(stderr.includes(line), `missing "${line}" in:\n${stderr}`);
+    }
+    const running = await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm-run');
+    assert.equal((running?.status as { printableStatus?: string }).printableStatus, 'Running');
+    const halted = await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm-a');
+    assert.equal((halted?.status as { printableStatus?: string }).printableStatus, 'Stopped');
+  });
+
+  it('times out naming the DataVolume that stalls, and exits 3', async () => {
+    const target = unusedNamespace('kvb-wait-stall');
+    const dv: KubeObject = {
+      apiVersion: 'cdi.kubevirt.io/v1beta1',
+      kind: 'DataVolume',
+      metadata: { name: 'slow', annotations: { 'sim.kvbackup.test/stall': 'import' } },
+      spec: { source: { http: { url: 'http://example.invalid/disk.img' } }, storage: { resources: { requests: { storage: '1Gi' } } } },
+    };
+    const { code, stderr } = await restore(['-f', writeInput('stall.json', [dv]), '--target-namespace', target, '--wait', '--timeout', '4']);
+    assert.equal(code, 3);
+    assert.match(stderr, new RegExp(`${target}/slow: phase ImportInProgress 42.0%`));
+  });
+});
+
+describe('restore of volume data from a bundle', () => {
+  it('creates an upload DataVolume, streams the exact bytes through the upload proxy, and a re-run uploads nothing', async () => {
+    const source = 'kvb-src-data';
+    const target = unusedNamespace('kvb-upload');
+    const disk = Buffer.concat(Array.from({ length: 4096 }, (_, i) => createHash('sha256').update(String(i)).digest()));
+    const gz = gzipSync(disk);
+    const dv: KubeObject = {
+      apiVersion: 'cdi.kubevirt.io/v1beta1',
+      kind: 'DataVolume',
+      metadata: { name: 'vm-disk', namespace: source },
+      spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
+      status: { phase: 'Succeeded' },
+    };
+    const bundle = await writeBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: gz }]);
+    const first = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(first.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['vm-disk', 'uploaded', gz.length]]);
+    const received = await uploads(plane, target);
+    assert.equal(received.length, 1);
+    assert.equal(received[0]?.receivedSha256, createHash('sha256').update(gz).digest('hex'));
+    assert.equal(received[0]?.sha256, createHash('sha256').update(disk).digest('hex'));
+    const stored = await volumeDigest(plane, pvcKey(target, 'vm-disk'));
+    assert.deepEqual([stored.size, stored.sha256], [disk.length, createHash('sha256').update(disk).digest('hex')]);
+    const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'vm-disk');
+    assert.deepEqual((restored?.spec as { source: unknown }).source, { upload: {} });
+    assert.equal(restored?.metadata.annotations?.['cdi.kubevirt.io/storage.prePopulated'], undefined);
+
+    const second = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.summary?.volumes[0]?.outcome, 'unchanged');
+    assert.equal((await uploads(plane, target)).length, 1);
+  });
+
+  it('--data-source none restores the DataVolume as prePopulated and uploads nothing', async () => {
+    const target = unusedNamespace('kvb-upload-none');
+    const dv: KubeObject = {
+      apiVersion: 'cdi.kubevirt.io/v1beta1',
+      kind: 'DataVolume',
+      metadata: { name: 'vm-disk', namespace: 'kvb-src-data' },
+      spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
+      status: { phase: 'Succeeded' },
+    };
+    const bundle = await writeBundle([dv], 'kvb-src-data', 'vm', [{ volume: 'vm-disk', bytes: Buffer.from('raw bytes') }]);
+    const { code, stderr } = await restore(['-f', '-', '--target-namespace', target, '--data-source', 'none'], bundle);
+    assert.equal(code, 0, stderr);
+    const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'vm-disk');
+    assert.equal(restored?.metadata.annotations?.['cdi.kubevirt.io/storage.prePopulated'], 'vm-disk');
+    assert.deepEqual(await uploads(plane, target), []);
+  });
+});
+
+/** A bundle of `objects` with one export record whose volumes carry `data` (gzip when it starts with the gzip magic). */
+async function writeBundle(objects: KubeObject[], namespace: string, vmName: string, data: { volume: string; bytes: Buffer }[]): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise((resolve) => out.on('end', resolve));
+  const writer = createBundleWriter(out, { gzip: true });
+  const items = data.map(({ volume, bytes }) => {
+    const format = bytes[0] === 0x1f && bytes[1] === 0x8b ? ('gzip' as const) : ('raw' as const);
+    return { volume, format, path: dataPath(namespace, volume, format), size: bytes.length, bytes };
+  });
+  await writer.writeHeader({
+    format: 'kubectl-kvbackup',
+    formatVersion: 'v1alpha1',
+    toolVersion: 'e2e',
+    createdAt: '2025-01-01T00:00:00Z',
+    selection: { namespaces: [namespace] },
+    contents: { objects: objects.length, exports: 1, data: items.length },
+  });
+  await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
+  for (const object of [...objects].sort((a, b) => (refOf(a).name < refOf(b).name ? -1 : 1))) await writer.writeObject(refOf(object), object);
+  await writer.writeExport({
+    namespace,
+    vmName,
+    exportName: `${vmName}-export`,
+    phase: 'Ready',
+    links: {},
+    data: items.map(({ volume, format, path, size }) => ({ volume, format, path, size })),
+  });
+  for (const item of items) await writer.writeData(item.path, Readable.from([item.bytes]), item.size);
+  await writer.finish();
+  await ended;
+  return Buffer.concat(chunks);
+}

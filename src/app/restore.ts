@@ -1,0 +1,286 @@
+// `restore`: a bundle or manifests onto a cluster, transformed unless already, in dependency order, with data and a summary.
+
+import { ClusterError, InputError, UsageError } from '../errors.ts';
+import { kindInfo } from '../model/kinds.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { describeRef, refKey, refOf } from '../model/object-ref.ts';
+import { findCollisions, describeCollisions } from '../restore/collisions.ts';
+import { planData, type DataPlan, type DataSourceMode } from '../restore/data-plan.ts';
+import { progressOf, WAITED_KINDS } from '../restore/expected-state.ts';
+import { namespacesOf, withNamespaces } from '../restore/namespaces.ts';
+import { restoreOrder } from '../restore/order.ts';
+import { formatSummary, summarise, type ObjectResult, type RestoreSummary } from '../restore/summary.ts';
+import { checkAlreadyTransformed, deriveSeed, namespaceMapper } from '../restore/transform-plan.ts';
+import { transform } from '../transform/index.ts';
+import { connect, type ClusterClient } from '../io/cluster/client.ts';
+import { listKind } from '../io/cluster/list.ts';
+import { applyObject, type DryRun, type OnConflict } from '../io/cluster/restore-apply.ts';
+import { ResourceResolver } from '../io/cluster/restore-resources.ts';
+import { locateUploadProxy, requestUploadToken, uploadData, waitUploadReady } from '../io/cluster/restore-upload.ts';
+import { targetOf } from '../io/cluster/resource.ts';
+import { waitForAll } from '../io/cluster/wait.ts';
+import { toJson } from '../io/term/render.ts';
+import { note, type StdStreams } from '../io/term/streams.ts';
+import { installInterrupt } from './interrupt.ts';
+import { loadInput, type LoadedInput } from './load-input.ts';
+import type { TransformFlags } from './options.ts';
+import { resolveFlags } from './transform.ts';
+
+export interface RestoreOptions {
+  filename: string;
+  /** Namespace of manifests that carry none. */
+  namespace: string;
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  verbose: boolean;
+  output: 'text' | 'json';
+  onConflict: OnConflict;
+  dryRun: DryRun;
+  wait: boolean;
+  /** Seconds for each wait: upload readiness, recreating replaced volumes, `--wait`. */
+  timeoutSeconds: number;
+  allowCollisions: boolean;
+  /** Undefined: `bundle` when the bundle carries volume data, else `none`. */
+  dataSource: DataSourceMode | undefined;
+  uploadProxyUrl: string | undefined;
+  uploadProxyCa: string | undefined;
+  transform: TransformFlags;
+}
+
+/** The objects to apply, after transform and data planning, in apply order. */
+interface Prepared {
+  ordered: { ref: ReturnType<typeof refOf>; object: KubeObject }[];
+  data: DataPlan;
+  mode: DataSourceMode;
+}
+
+export async function runRestore(options: RestoreOptions, streams: StdStreams): Promise<void> {
+  const input = await loadInput(options.filename, options.namespace, streams);
+  const interrupt = installInterrupt((signal, first) => note(streams, first ? `${signal}: stopping after the current request` : `${signal}: still stopping`));
+  let client: ClusterClient | undefined;
+  try {
+    const prepared = await prepare(input, options, streams);
+    const uploading = prepared.mode === 'bundle' && options.dryRun === 'none' && prepared.data.uploads.length > 0;
+    // Without uploads the whole bundle, data included, is checked against its trailer before anything is applied.
+    if (input.type === 'bundle' && !uploading) await input.reader.finish();
+    client = connect({ kubeconfig: options.kubeconfig, context: options.context, onRetry: options.verbose ? (message) => note(streams, message) : undefined });
+    const run = new RestoreRun(client, options, streams, interrupt.signal);
+    await run.checkCollisions(prepared.ordered.map((entry) => entry.object));
+    await run.apply(prepared.ordered);
+    if (uploading && input.type === 'bundle') {
+      await run.upload(input, prepared.data);
+      await input.reader.finish();
+    } else if (prepared.mode !== 'none') run.recordPlannedVolumes(prepared);
+    if (options.wait && options.dryRun === 'none') await run.waitForState();
+    run.report();
+  } finally {
+    if (input.type === 'bundle') input.reader.close();
+    if (options.verbose && client) note(streams, `kvbackup: ${client.requestCount} API request${client.requestCount === 1 ? '' : 's'} (${client.retryCount} retries)`);
+    interrupt.finish();
+  }
+}
+
+/** Transform (unless the bundle already was), data plan, namespaces, order. */
+async function prepare(input: LoadedInput, options: RestoreOptions, streams: StdStreams): Promise<Prepared> {
+  const flags = options.transform;
+  let objects: KubeObject[];
+  let mapNamespace: (namespace: string) => string;
+  const transformed = input.type === 'bundle' ? input.metadata.header.transformed : undefined;
+  if (transformed) {
+    checkAlreadyTransformed(flags, transformed.rules);
+    note(streams, `restore: the bundle was already transformed (seed ${transformed.seed ?? 'unknown'}); restoring it as it is`);
+    objects = input.index.objects();
+    mapNamespace = namespaceMapper(transformed.options);
+  } else {
+    const seed = flags.seed ?? deriveSeed(input.index.entries().map((entry) => entry.ref), flags);
+    if (flags.seed === undefined) note(streams, `restore: seed ${seed} (derived from the input, so a re-run gives the same identities; --seed chooses another)`);
+    const result = transform(input.index, await resolveFlags(flags, seed));
+    objects = result.objects;
+    mapNamespace = namespaceMapper(result.report.options as unknown as Record<string, never>);
+    note(streams, `restore: transformed ${input.index.size} objects: ${result.objects.length} to restore, ${result.report.dropped.length} dropped, ${result.report.changes.length} changes`);
+    for (const warning of result.report.warnings) note(streams, `warning: ${warning.message}`);
+  }
+
+  const exports = input.type === 'bundle' ? input.metadata.exports : [];
+  const carriesData = exports.some((record) => record.data.length > 0);
+  const mode = options.dataSource ?? (carriesData ? 'bundle' : 'none');
+  if (mode === 'bundle' && !carriesData) throw new UsageError('--data-source bundle: the input carries no volume data (export with --with-data)');
+  if (mode === 'export-url' && exports.length === 0) throw new UsageError('--data-source export-url: the input has no export records (export with --export)');
+  const data = planData({ mode, objects, exports, mapNamespace });
+  for (const warning of data.warnings) note(streams, `warning: volume ${warning.namespace}/${warning.name}: ${warning.message}`);
+  if (data.objects.length === 0) {
+    // As `kubectl create`: an empty input is a mistake (a failed export upstream in a pipe), not a successful no-op.
+    throw new InputError(`${options.filename === '-' ? 'stdin' : options.filename}: no objects to restore${input.index.size > 0 ? ' (the transform dropped them all)' : ''}`);
+  }
+  const ordered = restoreOrder(withNamespaces(data.objects)).map(({ ref, object }) => ({ ref, object }));
+  return { ordered, data, mode };
+}
+
+/** One restore against one cluster: results accumulate here and become the summary. */
+class RestoreRun {
+  readonly #client: ClusterClient;
+  readonly #options: RestoreOptions;
+  readonly #streams: StdStreams;
+  readonly #signal: AbortSignal;
+  readonly #resources: ResourceResolver;
+  readonly #deadline: number;
+  readonly #results: ObjectResult[] = [];
+  readonly #volumes: RestoreSummary['volumes'] = [];
+  readonly #waitFailures: string[] = [];
+
+  constructor(client: ClusterClient, options: RestoreOptions, streams: StdStreams, signal: AbortSignal) {
+    this.#client = client;
+    this.#options = options;
+    this.#streams = streams;
+    this.#signal = signal;
+    this.#resources = new ResourceResolver(client);
+    this.#deadline = Date.now() + options.timeoutSeconds * 1000;
+  }
+
+  /** Refuses (exit 3, with the list) when a live VM or VMI already uses a MAC, serial or UUID the restore sets. */
+  async checkCollisions(objects: readonly KubeObject[]): Promise<void> {
+    const live = await this.#liveMachines(namespacesOf(objects));
+    const collisions = findCollisions(objects, live);
+    if (collisions.length === 0) return;
+    const lines = describeCollisions(collisions, describeRef);
+    if (this.#options.allowCollisions) {
+      for (const line of lines) note(this.#streams, `warning: ${line}`);
+      return;
+    }
+    throw new ClusterError(`refusing to restore: ${collisions.length} identit${collisions.length === 1 ? 'y is' : 'ies are'} already in use in the cluster (--allow-collisions restores anyway; the transform's --mac/--firmware remap gives new ones)`, lines);
+  }
+
+  /** Every VM, VMI, replica set and pool: cluster-wide, or in the restored namespaces when that is all RBAC allows. */
+  async #liveMachines(namespaces: readonly string[]): Promise<KubeObject[]> {
+    const kinds = ['VirtualMachine', 'VirtualMachineInstance', 'VirtualMachineInstanceReplicaSet'].map((kind) => kindInfo('kubevirt.io', kind));
+    kinds.push(kindInfo('pool.kubevirt.io', 'VirtualMachinePool'));
+    const live: KubeObject[] = [];
+    for (const info of kinds) {
+      if (!info) continue;
+      try {
+        live.push(...(await listKind(this.#client, info, undefined, { signal: this.#signal })).objects);
+      } catch (error) {
+        if (!(error instanceof ClusterError) || !/\(403\)/.test(error.message)) throw error;
+        note(this.#streams, `warning: cannot list ${info.plural} in all namespaces; the collision check covers only ${namespaces.join(', ')}`);
+        for (const namespace of namespaces) live.push(...(await listKind(this.#client, info, namespace, { signal: this.#signal })).objects);
+      }
+    }
+    return live;
+  }
+
+  async apply(ordered: readonly { ref: ReturnType<typeof refOf>; object: KubeObject }[]): Promise<void> {
+    const dryRun = this.#options.dryRun;
+    const missing = new Set<string>();
+    if (dryRun === 'server') {
+      // The apiserver refuses a dry-run create in a namespace that does not exist yet: such objects are
+      // validated in `default` instead (same schema, same admission apart from namespace-scoped policy).
+      for (const namespace of namespacesOf(ordered.map((entry) => entry.object))) {
+        const found = await this.#client.callOptional({ target: targetOf('', 'Namespace', 'get', undefined, namespace), signal: this.#signal });
+        if (!found) missing.add(namespace);
+      }
+    }
+    const prefix = dryRun === 'none' ? '' : `(dry run: ${dryRun}) `;
+    for (const { object } of ordered) {
+      this.#signal.throwIfAborted();
+      const namespace = object.metadata.namespace;
+      const validateIn = namespace !== undefined && missing.has(namespace) ? 'default' : undefined;
+      const result = await applyObject(this.#client, this.#resources, object, {
+        onConflict: this.#options.onConflict,
+        dryRun,
+        deadline: this.#deadline,
+        validateIn,
+        signal: this.#signal,
+      });
+      this.#results.push(result);
+      note(this.#streams, `${prefix}${result.outcome} ${describeRef(result.ref)}${result.message ? `: ${result.message}` : ''}`);
+    }
+  }
+
+  /** Streams each planned volume's data entry to CDI's upload proxy; an entry no volume needs is read past. */
+  async upload(input: Extract<LoadedInput, { type: 'bundle' }>, plan: DataPlan): Promise<void> {
+    const byEntry = new Map(plan.uploads.map((upload) => [`${upload.entryNamespace}/${upload.entryVolume}`, upload]));
+    const failedRefs = new Set(this.#results.filter((result) => result.outcome === 'failed').map((result) => refKey(result.ref)));
+    const proxy = await locateUploadProxy(this.#client, {
+      url: this.#options.uploadProxyUrl,
+      caFile: this.#options.uploadProxyCa,
+      kubeconfig: this.#options.kubeconfig,
+      context: this.#options.context,
+    });
+    for await (const entry of input.reader.dataEntries()) {
+      const upload = byEntry.get(`${entry.namespace}/${entry.volume}`);
+      if (!upload) continue;
+      byEntry.delete(`${entry.namespace}/${entry.volume}`);
+      const { namespace, name } = upload;
+      const volume = { namespace, name, source: 'bundle' as const };
+      if (failedRefs.has(refKey({ group: 'cdi.kubevirt.io', kind: 'DataVolume', namespace, name }))) {
+        this.#volumes.push({ ...volume, outcome: 'failed', message: 'its DataVolume was not restored' });
+        continue;
+      }
+      try {
+        if (!(await waitUploadReady(this.#client, namespace, name, this.#deadline, this.#signal))) {
+          this.#volumes.push({ ...volume, outcome: 'unchanged', message: 'the DataVolume already Succeeded' });
+          note(this.#streams, `unchanged volume ${namespace}/${name}: its DataVolume already holds the data`);
+          continue;
+        }
+        const token = await requestUploadToken(this.#client, namespace, name, this.#signal);
+        note(this.#streams, `uploading ${entry.size} bytes (${entry.format}) into ${namespace}/${name}`);
+        await uploadData(proxy, token, entry.stream, entry.size, `${namespace}/${name}`, this.#signal);
+        this.#volumes.push({ ...volume, outcome: 'uploaded', bytes: entry.size });
+      } catch (error) {
+        if (!(error instanceof ClusterError)) throw error;
+        this.#volumes.push({ ...volume, outcome: 'failed', message: error.message });
+        note(this.#streams, `failed volume ${namespace}/${name}: ${error.message}`);
+      }
+    }
+    for (const left of byEntry.values()) this.#volumes.push({ namespace: left.namespace, name: left.name, source: 'bundle', outcome: 'failed', message: 'the bundle has no data entry for it' });
+  }
+
+  /** Dry runs and export-url restores: the volumes as planned, for the summary. */
+  recordPlannedVolumes(prepared: Prepared): void {
+    for (const upload of prepared.data.uploads) this.#volumes.push({ namespace: upload.namespace, name: upload.name, source: 'bundle', outcome: 'configured', message: 'would be uploaded' });
+    for (const imported of prepared.data.imports) this.#volumes.push({ namespace: imported.namespace, name: imported.name, source: 'export-url', outcome: 'configured', message: imported.url });
+  }
+
+  /** `--wait`: PVCs Bound, DataVolumes Succeeded, VMs in the state of their runStrategy. */
+  async waitForState(): Promise<void> {
+    const restored = this.#results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
+    for (const kind of WAITED_KINDS) {
+      const group = kind === 'DataVolume' ? 'cdi.kubevirt.io' : kind === 'VirtualMachine' ? 'kubevirt.io' : '';
+      const info = kindInfo(group, kind);
+      const names = new Map<string, string[]>();
+      for (const { ref } of restored) if (ref.kind === kind && ref.group === group) names.set(ref.namespace, [...(names.get(ref.namespace) ?? []), ref.name]);
+      if (!info || names.size === 0) continue;
+      note(this.#streams, `waiting for ${[...names.values()].flat().length} ${kind}${[...names.values()].flat().length === 1 ? '' : 's'}`);
+      try {
+        const result = await waitForAll(this.#client, {
+          kind: info,
+          names,
+          labelSelector: '',
+          deadline: this.#deadline,
+          progress: progressOf,
+          signal: this.#signal,
+          onSettled: (object, progress) => note(this.#streams, `${progress.state === 'done' ? 'ready' : 'failed'} ${describeRef(refOf(object))}${progress.state === 'failed' ? `: ${progress.reason}` : ''}`),
+        });
+        for (const failed of result.failed) this.#waitFailures.push(`${kind} ${failed.namespace}/${failed.name}: ${failed.reason}`);
+      } catch (error) {
+        if (!(error instanceof ClusterError)) throw error;
+        this.#waitFailures.push(error.message, ...error.details);
+      }
+    }
+  }
+
+  /** Prints the summary (stdout) and fails (exit 3) when any object, volume or wait failed, after printing it. */
+  report(): void {
+    const summary = summarise(this.#results, this.#options.dryRun, this.#volumes);
+    this.#streams.stdout.write(this.#options.output === 'json' ? toJson(summary) : `${formatSummary(summary).join('\n')}\n`);
+    const failedVolumes = summary.volumes.filter((volume) => volume.outcome === 'failed');
+    const problems = [
+      ...summary.objects.filter((result) => result.outcome === 'failed').map((result) => `${describeRef(result.ref)}: ${result.message ?? 'failed'}`),
+      ...failedVolumes.map((volume) => `volume ${volume.namespace}/${volume.name}: ${volume.message ?? 'failed'}`),
+      ...this.#waitFailures,
+    ];
+    if (problems.length > 0) {
+      throw new ClusterError(`restore incomplete: ${problems.length} problem${problems.length === 1 ? '' : 's'} (fix them and run the same restore again; what is done is left unchanged)`, problems);
+    }
+  }
+}

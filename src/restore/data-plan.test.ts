@@ -1,0 +1,84 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ExportRecord } from '../bundle/index.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { planData } from './data-plan.ts';
+
+const dv: KubeObject = {
+  apiVersion: 'cdi.kubevirt.io/v1beta1',
+  kind: 'DataVolume',
+  metadata: { name: 'disk', namespace: 'new', annotations: { 'cdi.kubevirt.io/storage.prePopulated': 'disk' } },
+  spec: { source: { http: { url: 'http://old' } }, storage: { resources: { requests: { storage: '1Gi' } } } },
+};
+const dvPvc: KubeObject = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'disk', namespace: 'new', annotations: { 'cdi.kubevirt.io/storage.populatedFor': 'disk' } }, spec: {} };
+const lonePvc: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'lone', namespace: 'new', labels: { a: 'b' } },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } }, dataSourceRef: { kind: 'VolumeImportSource', name: 'x' } },
+};
+const vm: KubeObject = {
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachine',
+  metadata: { name: 'vm', namespace: 'new' },
+  spec: { dataVolumeTemplates: [{ metadata: { name: 'root' }, spec: { sourceRef: { kind: 'DataSource', name: 'fedora' }, storage: {} } }] },
+};
+const record = (volumes: string[], extra: Partial<ExportRecord> = {}): ExportRecord => ({
+  namespace: 'old',
+  vmName: 'vm',
+  exportName: 'e',
+  phase: 'Ready',
+  links: { external: { cert: 'PEM', volumes: volumes.map((name) => ({ name, formats: [{ format: 'raw', url: `https://x/${name}.img` }, { format: 'gzip', url: `https://x/${name}.img.gz` }] })), manifests: [] } },
+  data: volumes.map((volume) => ({ volume, format: 'gzip' as const, path: `data/old/${volume}/disk.img.gz`, size: 3 })),
+  ...extra,
+});
+const mapNamespace = (namespace: string) => (namespace === 'old' ? 'new' : namespace);
+const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe('planData', () => {
+  it('bundle: DataVolumes and dataVolumeTemplates get an upload source, lose prePopulated, and their PVC is dropped', () => {
+    const plan = planData({ mode: 'bundle', objects: [dv, dvPvc, vm], exports: [record(['disk', 'root'])], mapNamespace });
+    const restored = find(plan.objects, 'DataVolume', 'disk') as KubeObject;
+    assert.deepEqual((restored.spec as Record<string, unknown>).source, { upload: {} });
+    assert.equal(restored.metadata.annotations, undefined);
+    assert.equal(find(plan.objects, 'PersistentVolumeClaim', 'disk'), undefined);
+    const template = ((find(plan.objects, 'VirtualMachine', 'vm') as KubeObject).spec as { dataVolumeTemplates: { spec: Record<string, unknown> }[] }).dataVolumeTemplates[0];
+    assert.deepEqual(template?.spec, { storage: {}, source: { upload: {} } });
+    assert.deepEqual(plan.uploads, [
+      { entryNamespace: 'old', entryVolume: 'disk', namespace: 'new', name: 'disk' },
+      { entryNamespace: 'old', entryVolume: 'root', namespace: 'new', name: 'root' },
+    ]);
+  });
+
+  it('bundle: a PVC without a DataVolume becomes an upload DataVolume of the same name and spec', () => {
+    const plan = planData({ mode: 'bundle', objects: [lonePvc], exports: [record(['lone'])], mapNamespace });
+    assert.equal(find(plan.objects, 'PersistentVolumeClaim', 'lone'), undefined);
+    assert.deepEqual(find(plan.objects, 'DataVolume', 'lone'), {
+      apiVersion: 'cdi.kubevirt.io/v1beta1',
+      kind: 'DataVolume',
+      metadata: { name: 'lone', namespace: 'new', labels: { a: 'b' } },
+      spec: { source: { upload: {} }, pvc: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } },
+    });
+  });
+
+  it('export-url: an http source with the CA ConfigMap and the token header Secret, gzip preferred', () => {
+    const plan = planData({ mode: 'export-url', objects: [dv], exports: [record(['disk'], { token: 'T' })], mapNamespace });
+    assert.deepEqual((find(plan.objects, 'DataVolume', 'disk')?.spec as Record<string, unknown>).source, {
+      http: { url: 'https://x/disk.img.gz', secretExtraHeaders: ['kvbackup-export-token-vm'], certConfigMap: 'kvbackup-export-ca-vm' },
+    });
+    assert.deepEqual(find(plan.objects, 'Secret', 'kvbackup-export-token-vm')?.stringData, { token: 'x-kubevirt-export-token:T' });
+    assert.deepEqual(find(plan.objects, 'ConfigMap', 'kvbackup-export-ca-vm')?.data, { 'ca.pem': 'PEM' });
+    assert.deepEqual(plan.imports, [{ namespace: 'new', name: 'disk', url: 'https://x/disk.img.gz' }]);
+  });
+
+  it('export-url without a token is an input error naming the record', () => {
+    assert.throws(() => planData({ mode: 'export-url', objects: [dv], exports: [record(['disk'])], mapNamespace }), /export record old\/vm carries no export token/);
+  });
+
+  it('none changes nothing; a volume nothing restores is a warning', () => {
+    assert.deepEqual(planData({ mode: 'none', objects: [dv], exports: [record(['disk'])], mapNamespace }).objects, [dv]);
+    const plan = planData({ mode: 'bundle', objects: [], exports: [record(['gone'])], mapNamespace });
+    assert.deepEqual(plan.uploads, []);
+    assert.deepEqual(plan.warnings.map((w) => `${w.namespace}/${w.name}`), ['new/gone']);
+  });
+});

@@ -1,0 +1,62 @@
+// Whether restore runs the transformer, with which seed, and where it moves each source namespace.
+
+import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.ts';
+import { compareStrings, refKey, type ObjectRef } from '../model/object-ref.ts';
+import { isRecord, type JsonValue } from '../model/kube-object.ts';
+
+/** The transform flags as restore receives them (undefined: not given). */
+export interface GivenTransformFlags {
+  macMapFile?: string | undefined;
+  seed?: string | undefined;
+  targetNamespace?: string | undefined;
+  namespaceMap?: Record<string, string> | undefined;
+  storageClassMap?: Record<string, string> | undefined;
+  runStrategy?: string | undefined;
+}
+
+/**
+ * A bundle whose header says it was transformed is restored as it is; a flag that would transform it again is a
+ * usage error (remapping twice gives different identities than the transform run that was reviewed). `--mac` and
+ * `--firmware` have defaults and cannot be told apart from not given, so they are ignored for such a bundle.
+ * @throws UsageError naming the flags.
+ */
+export function checkAlreadyTransformed(flags: GivenTransformFlags, rules: readonly string[]): void {
+  const given = [
+    flags.macMapFile !== undefined && '--mac-map',
+    flags.seed !== undefined && '--seed',
+    flags.targetNamespace !== undefined && '--target-namespace',
+    flags.namespaceMap !== undefined && '--namespace-map',
+    flags.storageClassMap !== undefined && '--storage-class-map',
+    flags.runStrategy !== undefined && '--run-strategy',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (given.length === 0) return;
+  throw new UsageError(
+    `the bundle was already transformed (rules: ${rules.join(', ') || 'none'}); ${given.join(', ')} would transform it again: ` +
+      'restore the original bundle with these flags, or run kubectl kvbackup transform on it first',
+  );
+}
+
+/**
+ * The seed restore uses when none is given: derived from the objects and the namespace flags, so running the same
+ * restore again gives the same MACs, serials and UUIDs (a re-run changes nothing), while a restore of the same
+ * input into another namespace gets different ones.
+ */
+export function deriveSeed(refs: readonly ObjectRef[], flags: GivenTransformFlags): string {
+  const hash = createHash('sha256');
+  for (const key of refs.map(refKey).sort(compareStrings)) hash.update(`${key}\n`);
+  hash.update(`target=${flags.targetNamespace ?? ''}\n`);
+  for (const [from, to] of Object.entries(flags.namespaceMap ?? {}).sort(([a], [b]) => compareStrings(a, b))) hash.update(`map=${from}=${to}\n`);
+  return `restore-${hash.digest('hex').slice(0, 24)}`;
+}
+
+/** Where the transform moved a source namespace, from the options it ran (or the bundle header records) with. */
+export function namespaceMapper(options: { [key: string]: JsonValue | undefined } | undefined): (namespace: string) => string {
+  const target = typeof options?.targetNamespace === 'string' ? options.targetNamespace : undefined;
+  const map = isRecord(options?.namespaceMap) ? (options.namespaceMap as Record<string, unknown>) : {};
+  return (namespace) => {
+    if (target !== undefined) return target;
+    const mapped = map[namespace];
+    return typeof mapped === 'string' ? mapped : namespace;
+  };
+}
