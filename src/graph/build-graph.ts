@@ -1,10 +1,10 @@
 // Builds the dependency graph of a set of objects: every family runs once on each object of its kinds.
 
 import { InternalError, KvbError } from '../errors.ts';
-import { Kinds } from '../model/kinds.ts';
+import { Kinds, type GroupKind } from '../model/kinds.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 import { compareRefs, compareStrings, describeRef, kindKey, refKey, type ObjectRef } from '../model/object-ref.ts';
-import type { EdgeFamily, EdgeTarget, GroupKind } from './edge-family.ts';
+import type { EdgeFamily, EdgeTarget } from './edge-family.ts';
 import { EDGE_FAMILIES } from './edges/index.ts';
 
 /**

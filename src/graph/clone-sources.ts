@@ -1,8 +1,8 @@
 // Reads the clone sources of a DataVolume spec (also a VM's dataVolumeTemplates) and of a DataSource.
 
 import { get, getString, type KubeObject } from '../model/kube-object.ts';
-import { Annotations, Kinds } from '../model/kinds.ts';
-import type { EdgeTarget, GroupKind } from './edge-family.ts';
+import { Annotations, Kinds, type GroupKind } from '../model/kinds.ts';
+import type { EdgeTarget } from './edge-family.ts';
 import { edgeTo, nonEmpty } from './edge-target.ts';
 
 /** CSI VolumeSnapshot: a clone or restore source CDI reads. */

@@ -4,12 +4,7 @@ import { InternalError } from '../errors.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 import type { ObjectRef } from '../model/object-ref.ts';
-
-/** An API group and Kind, as in `Kinds` of src/model/kinds.ts. */
-export interface GroupKind {
-  readonly group: string;
-  readonly kind: string;
-}
+import type { GroupKind } from '../model/kinds.ts';
 
 /** One thing an object needs: the target, the field path or label rule that names it, and whether it may be absent. */
 export interface EdgeTarget {

@@ -1,8 +1,7 @@
 // Test support: short constructors for the objects edge-family tests feed in (namespace ns1 unless told).
 
 import type { JsonValue, KubeObject, ObjectMeta } from '../model/kube-object.ts';
-import { isClusterScoped, kindInfo, Kinds } from '../model/kinds.ts';
-import type { GroupKind } from './edge-family.ts';
+import { isClusterScoped, kindInfo, Kinds, type GroupKind } from '../model/kinds.ts';
 
 /** Top-level fields or a spec, as JSON. */
 export type Fields = { [key: string]: JsonValue };

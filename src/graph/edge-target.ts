@@ -1,9 +1,9 @@
 // Small constructors and checks the edge families share, so each family reads as its field paths.
 
 import { groupOf, type KubeObject } from '../model/kube-object.ts';
-import { isClusterScoped } from '../model/kinds.ts';
+import { isClusterScoped, type GroupKind } from '../model/kinds.ts';
 import type { ObjectRef } from '../model/object-ref.ts';
-import type { EdgeTarget, GroupKind } from './edge-family.ts';
+import type { EdgeTarget } from './edge-family.ts';
 
 /** The ref of `kind` named `name`; cluster-scoped kinds get the namespace "" whatever `namespace` says. */
 export function refTo(kind: GroupKind, namespace: string, name: string): ObjectRef {
@@ -18,11 +18,6 @@ export function refTo(kind: GroupKind, namespace: string, name: string): ObjectR
 /** An edge to `kind` `namespace/name`. */
 export function edgeTo(kind: GroupKind, namespace: string, name: string, reason: string, optional = false): EdgeTarget {
   return { to: refTo(kind, namespace, name), reason, optional };
-}
-
-/** Whether `object` is of `kind` (group from its apiVersion, any version). */
-export function isKind(object: KubeObject, kind: GroupKind): boolean {
-  return object.kind === kind.kind && groupOf(object.apiVersion) === kind.group;
 }
 
 /** A non-empty string, or undefined: the guard every name read from a spec goes through. */

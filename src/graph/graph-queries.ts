@@ -1,8 +1,8 @@
 // Questions asked of a built graph: which required targets are missing, and where the trees start.
 
-import { Kinds } from '../model/kinds.ts';
+import { Kinds, type GroupKind } from '../model/kinds.ts';
 import { compareRefs, describeRef, kindKey, refKey, type ObjectRef } from '../model/object-ref.ts';
-import type { GroupKind } from './edge-family.ts';
+
 import type { Graph, GraphNode } from './build-graph.ts';
 
 /** A missing object (its ref) that at least one non-optional edge needs, with every such edge's referrer and reason. */

@@ -8,7 +8,7 @@ export {
   type GraphEdge,
   type GraphNode,
 } from './build-graph.ts';
-export type { EdgeContext, EdgeFamily, EdgeTarget, GroupKind } from './edge-family.ts';
+export type { EdgeContext, EdgeFamily, EdgeTarget } from './edge-family.ts';
 export { EDGE_FAMILIES } from './edges/index.ts';
 export { describeMissing, graphRoots, missingRequired, ROOT_KINDS, type MissingTarget } from './graph-queries.ts';
 export { renderDot } from './render-dot.ts';

@@ -1,8 +1,8 @@
 // Reads a VM's `spec.instancetype` / `spec.preference` matcher the way KubeVirt resolves its `kind`.
 
 import { get, isRecord } from '../model/kube-object.ts';
-import { Kinds } from '../model/kinds.ts';
-import type { EdgeTarget, GroupKind } from './edge-family.ts';
+import { Kinds, type GroupKind } from '../model/kinds.ts';
+import type { EdgeTarget } from './edge-family.ts';
 import { edgeTo, nonEmpty } from './edge-target.ts';
 import type { SpecSite } from './templates.ts';
 

@@ -1,27 +1,16 @@
 // Where the VM and VMI specs sit in each kind that carries one, and which names a pool rewrites per VM.
 
 import { get, isRecord, type KubeObject } from '../model/kube-object.ts';
-import { Kinds } from '../model/kinds.ts';
+import { Kinds, type GroupKind, isKind } from '../model/kinds.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
-import type { GroupKind } from './edge-family.ts';
-import { isKind, nonEmpty, refTo } from './edge-target.ts';
+
+import { nonEmpty, refTo } from './edge-target.ts';
 
 /** A spec found inside an object, and the dotted path to it (the prefix of every reason). */
 export interface SpecSite {
   spec: Record<string, unknown>;
   path: string;
 }
-
-/** Kinds that carry a VMI spec: their volumes, access credentials and networks are dependencies. */
-export const VMI_SPEC_KINDS: readonly GroupKind[] = [
-  Kinds.VirtualMachine,
-  Kinds.VirtualMachineInstance,
-  Kinds.VirtualMachineInstanceReplicaSet,
-  Kinds.VirtualMachinePool,
-];
-
-/** Kinds that carry a VM spec: instancetype, preference and dataVolumeTemplates. */
-export const VM_SPEC_KINDS: readonly GroupKind[] = [Kinds.VirtualMachine, Kinds.VirtualMachinePool];
 
 function site(object: KubeObject, path: string[]): SpecSite | undefined {
   const spec = get(object, ...path);

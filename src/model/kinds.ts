@@ -1,5 +1,7 @@
 // The kinds kubectl-kvbackup knows: API group, version, plural and scope.
 
+import { groupOf, type KubeObject } from './kube-object.ts';
+
 export interface KindInfo {
   group: string;
   version: string;
@@ -89,6 +91,28 @@ export const Kinds = {
 } as const;
 
 export type KnownKind = (typeof Kinds)[keyof typeof Kinds];
+
+/** An API group and Kind. */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** Whether `object` is of `kind` (group from its apiVersion, any version). */
+export function isKind(object: KubeObject, kind: GroupKind): boolean {
+  return object.kind === kind.kind && groupOf(object.apiVersion) === kind.group;
+}
+
+/** Kinds that carry a VMI spec: volumes, interfaces, firmware, networks, access credentials. */
+export const VMI_SPEC_KINDS: readonly GroupKind[] = [
+  Kinds.VirtualMachine,
+  Kinds.VirtualMachineInstance,
+  Kinds.VirtualMachineInstanceReplicaSet,
+  Kinds.VirtualMachinePool,
+];
+
+/** Kinds that carry a VM spec: instancetype, preference, runStrategy, dataVolumeTemplates. */
+export const VM_SPEC_KINDS: readonly GroupKind[] = [Kinds.VirtualMachine, Kinds.VirtualMachinePool];
 
 /** Labels and annotations KubeVirt and CDI read or write. */
 export const Labels = {

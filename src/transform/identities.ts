@@ -4,7 +4,8 @@ import type { KubeObject } from '../model/kube-object.ts';
 import { compareRefs, compareStrings, refOf, type ObjectRef } from '../model/object-ref.ts';
 import { formatMac, normaliseMac } from './remap/mac.ts';
 import { normaliseUuid } from './remap/uuid.ts';
-import { firmwareIdOf, isKind, macAddressesOf, VMI_SPEC_KINDS, type FoundValue } from './vm-specs.ts';
+import { firmwareIdOf, macAddressesOf, type FoundValue } from './vm-specs.ts';
+import { isKind, VMI_SPEC_KINDS } from '../model/kinds.ts';
 
 /** One identity value, where it is set. */
 export interface IdentityUse {

@@ -1,9 +1,9 @@
 // Every field that names another object's namespace, in the kinds the rules know, for remap-namespaces.
 
 import { get, isRecord, type JsonValue, type KubeObject } from '../model/kube-object.ts';
-import { Kinds } from '../model/kinds.ts';
+import { Kinds, isKind } from '../model/kinds.ts';
 import { pointer } from './pointer.ts';
-import { isKind, vmiSpecOf, vmSpecOf } from './vm-specs.ts';
+import { vmiSpecOf, vmSpecOf } from './vm-specs.ts';
 
 /** A field naming a namespace: where it is, the namespace it names, and the value it takes for another namespace. */
 export interface NamespaceReference {

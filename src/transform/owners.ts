@@ -1,7 +1,7 @@
 // Owner references read by the drop and annotate rules.
 
 import { groupOf, type KubeObject, type OwnerReference } from '../model/kube-object.ts';
-import type { GroupKind } from './rule.ts';
+import { type GroupKind } from '../model/kinds.ts';
 
 /** The object's owner references of the given kind (apiVersion compared by group only, any version). */
 export function ownersOfKind(object: KubeObject, kind: GroupKind): OwnerReference[] {

@@ -8,7 +8,7 @@ import { refOf } from '../model/object-ref.ts';
 import { applyOps, checkConflicts } from './apply-ops.ts';
 import { resolveTransformOptions, type TransformOptions, type TransformOptionsInput } from './options.ts';
 import type { Op, Rule, RuleResult } from './rule.ts';
-import { isKind } from './vm-specs.ts';
+import { isKind } from '../model/kinds.ts';
 
 interface CaseBase {
   /** Says what the case proves; unique within the rule's cases. */

@@ -3,13 +3,8 @@
 import type { JsonValue, KubeObject } from '../model/kube-object.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 import type { ObjectRef } from '../model/object-ref.ts';
+import type { GroupKind } from '../model/kinds.ts';
 import type { TransformOptions } from './options.ts';
-
-/** An API group and Kind, as in `Kinds` of src/model/kinds.ts. */
-export interface GroupKind {
-  readonly group: string;
-  readonly kind: string;
-}
 
 /**
  * One change to one object, at a JSON Pointer. `add` creates a member that is absent (creating missing parent

@@ -1,25 +1,8 @@
 // Where the VMI and VM specs sit in each kind that carries one, as JSON Pointer segments, and what they hold.
 
 import { get, groupOf, isRecord, type KubeObject } from '../model/kube-object.ts';
-import { Kinds } from '../model/kinds.ts';
+import { isKind, Kinds, type GroupKind } from '../model/kinds.ts';
 import { pointer } from './pointer.ts';
-import type { GroupKind } from './rule.ts';
-
-/** Kinds whose objects carry a VMI spec (and so interfaces, firmware and networks). */
-export const VMI_SPEC_KINDS: readonly GroupKind[] = [
-  Kinds.VirtualMachine,
-  Kinds.VirtualMachineInstance,
-  Kinds.VirtualMachineInstanceReplicaSet,
-  Kinds.VirtualMachinePool,
-];
-
-/** Kinds whose objects carry a VM spec (runStrategy, dataVolumeTemplates). */
-export const VM_SPEC_KINDS: readonly GroupKind[] = [Kinds.VirtualMachine, Kinds.VirtualMachinePool];
-
-/** True when the object is of the kind. */
-export function isKind(object: KubeObject, kind: GroupKind): boolean {
-  return object.kind === kind.kind && groupOf(object.apiVersion) === kind.group;
-}
 
 const VMI_SPEC_PATHS: readonly [GroupKind, readonly string[]][] = [
   [Kinds.VirtualMachineInstance, ['spec']],

@@ -1,10 +1,10 @@
 // Edge family: accessCredentials entries to the Secrets holding SSH keys and passwords.
 
 import { getArray, getString } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, VMI_SPEC_KINDS } from '../../model/kinds.ts';
 import { defineEdgeFamily, type EdgeTarget } from '../edge-family.ts';
 import { edgeTo, nonEmpty } from '../edge-target.ts';
-import { VMI_SPEC_KINDS, vmiSpecOf } from '../templates.ts';
+import { vmiSpecOf } from '../templates.ts';
 
 const CREDENTIALS = ['sshPublicKey', 'userPassword'] as const;
 

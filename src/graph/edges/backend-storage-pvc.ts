@@ -1,9 +1,9 @@
 // Edge family: a VM or VMI with persistent TPM or EFI to the backend-storage PVC that keeps that state.
 
 import { get } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, isKind } from '../../model/kinds.ts';
 import { defineEdgeFamily } from '../edge-family.ts';
-import { edgeTo, isKind } from '../edge-target.ts';
+import { edgeTo } from '../edge-target.ts';
 import { vmiSpecOf } from '../templates.ts';
 
 /** The label KubeVirt puts on backend-storage PVCs; its value is the VM (or VMI) name. */

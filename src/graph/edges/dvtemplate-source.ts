@@ -3,7 +3,8 @@
 import { get, getArray } from '../../model/kube-object.ts';
 import { dataVolumeSourceEdges } from '../clone-sources.ts';
 import { defineEdgeFamily } from '../edge-family.ts';
-import { VM_SPEC_KINDS, vmSpecOf } from '../templates.ts';
+import { vmSpecOf } from '../templates.ts';
+import { VM_SPEC_KINDS } from '../../model/kinds.ts';
 
 export default defineEdgeFamily({
   name: 'dvtemplate-source',

@@ -1,10 +1,10 @@
 // Edge family: Multus networks to their NetworkAttachmentDefinition.
 
 import { getArray, getString } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
-import { defineEdgeFamily, type GroupKind } from '../edge-family.ts';
+import { Kinds, type GroupKind, VMI_SPEC_KINDS } from '../../model/kinds.ts';
+import { defineEdgeFamily } from '../edge-family.ts';
 import { edgeTo, nonEmpty } from '../edge-target.ts';
-import { VMI_SPEC_KINDS, vmiSpecOf } from '../templates.ts';
+import { vmiSpecOf } from '../templates.ts';
 
 /** Multus network definitions. */
 export const NetworkAttachmentDefinitionKind: GroupKind = Kinds.NetworkAttachmentDefinition;

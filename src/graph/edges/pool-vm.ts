@@ -1,9 +1,9 @@
 // Edge family: a VirtualMachinePool to the VMs it runs.
 
 import { get, isRecord, type KubeObject } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, isKind } from '../../model/kinds.ts';
 import { defineEdgeFamily, type EdgeTarget } from '../edge-family.ts';
-import { edgeTo, isKind } from '../edge-target.ts';
+import { edgeTo } from '../edge-target.ts';
 
 /** The VM's controller owner reference is this pool (by uid, or by name when either side has no uid). */
 function controlledBy(vm: KubeObject, pool: KubeObject): boolean | undefined {

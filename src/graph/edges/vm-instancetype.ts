@@ -2,7 +2,8 @@
 
 import { defineEdgeFamily } from '../edge-family.ts';
 import { matcherEdges } from '../instancetype-matcher.ts';
-import { VM_SPEC_KINDS, vmSpecOf } from '../templates.ts';
+import { vmSpecOf } from '../templates.ts';
+import { VM_SPEC_KINDS } from '../../model/kinds.ts';
 
 export default defineEdgeFamily({
   name: 'vm-instancetype',

@@ -1,8 +1,8 @@
 // Edge family: a VMI to its virt-launcher Pod.
 
-import { Kinds, Labels } from '../../model/kinds.ts';
+import { Kinds, Labels, isKind } from '../../model/kinds.ts';
 import { defineEdgeFamily } from '../edge-family.ts';
-import { edgeTo, isKind } from '../edge-target.ts';
+import { edgeTo } from '../edge-target.ts';
 
 /** The annotation the reference plugin matches launcher Pods by: the VMI name. */
 const DOMAIN_ANNOTATION = 'kubevirt.io/domain';

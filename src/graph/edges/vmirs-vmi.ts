@@ -1,9 +1,9 @@
 // Edge family: a VirtualMachineInstanceReplicaSet to the VMIs it runs.
 
 import type { KubeObject } from '../../model/kube-object.ts';
-import { Kinds, Labels } from '../../model/kinds.ts';
+import { Kinds, Labels, isKind } from '../../model/kinds.ts';
 import { defineEdgeFamily, type EdgeTarget } from '../edge-family.ts';
-import { edgeTo, isKind } from '../edge-target.ts';
+import { edgeTo } from '../edge-target.ts';
 
 export default defineEdgeFamily({
   name: 'vmirs-vmi',

@@ -1,10 +1,10 @@
 // Edge family: cloud-init volumes to the Secrets holding their user data and network data.
 
 import { getString } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, VMI_SPEC_KINDS } from '../../model/kinds.ts';
 import { defineEdgeFamily, type EdgeTarget } from '../edge-family.ts';
 import { edgeTo, nonEmpty } from '../edge-target.ts';
-import { VMI_SPEC_KINDS, volumesOf } from '../templates.ts';
+import { volumesOf } from '../templates.ts';
 
 const SOURCES = ['cloudInitNoCloud', 'cloudInitConfigDrive'] as const;
 const REFS = ['userDataSecretRef', 'networkDataSecretRef'] as const;

@@ -1,10 +1,10 @@
 // Edge family: configMap volumes to their ConfigMap.
 
 import { get, getString } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, VMI_SPEC_KINDS } from '../../model/kinds.ts';
 import { defineEdgeFamily } from '../edge-family.ts';
 import { edgeTo, nonEmpty } from '../edge-target.ts';
-import { isIndexedPerPoolVm, VMI_SPEC_KINDS, volumesOf } from '../templates.ts';
+import { isIndexedPerPoolVm, volumesOf } from '../templates.ts';
 
 export default defineEdgeFamily({
   name: 'volume-configmap',

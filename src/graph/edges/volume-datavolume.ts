@@ -1,10 +1,10 @@
 // Edge family: dataVolume volumes to their DataVolume and the PVC of the same name.
 
 import { getString } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, VMI_SPEC_KINDS } from '../../model/kinds.ts';
 import { defineEdgeFamily } from '../edge-family.ts';
 import { edgeTo, nonEmpty } from '../edge-target.ts';
-import { isIndexedPerPoolVm, recreatedDataVolumes, VMI_SPEC_KINDS, volumesOf } from '../templates.ts';
+import { isIndexedPerPoolVm, recreatedDataVolumes, volumesOf } from '../templates.ts';
 
 export default defineEdgeFamily({
   name: 'volume-datavolume',

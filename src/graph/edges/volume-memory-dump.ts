@@ -1,10 +1,10 @@
 // Edge family: memoryDump volumes to the PVC that holds the dump.
 
 import { getString } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, VMI_SPEC_KINDS } from '../../model/kinds.ts';
 import { defineEdgeFamily } from '../edge-family.ts';
 import { edgeTo, nonEmpty } from '../edge-target.ts';
-import { VMI_SPEC_KINDS, volumesOf } from '../templates.ts';
+import { volumesOf } from '../templates.ts';
 
 export default defineEdgeFamily({
   name: 'volume-memory-dump',

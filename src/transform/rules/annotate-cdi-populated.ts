@@ -1,13 +1,12 @@
 // Rule 3: tell CDI that restored volumes already hold their data, and drop claims CDI must populate again.
 
 import { getString, type KubeObject } from '../../model/kube-object.ts';
-import { Annotations, Kinds } from '../../model/kinds.ts';
+import { Annotations, Kinds, isKind } from '../../model/kinds.ts';
 import { describeRef, type ObjectRef } from '../../model/object-ref.ts';
 import { setOp } from '../ops.ts';
 import { ownersOfKind } from '../owners.ts';
 import { pointer } from '../pointer.ts';
 import { changes, defineRule } from '../rule.ts';
-import { isKind } from '../vm-specs.ts';
 
 const SUCCEEDED = 'Succeeded';
 

@@ -1,12 +1,11 @@
 // Rule 1: what a controller recreates is not restored; standalone VMIs lose the labels KubeVirt rejects on create.
 
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, type GroupKind, isKind } from '../../model/kinds.ts';
 import { describeRef, type ObjectRef } from '../../model/object-ref.ts';
 import { removeOp } from '../ops.ts';
 import { ownersOfKind } from '../owners.ts';
 import { pointer } from '../pointer.ts';
-import { changes, defineRule, type GroupKind } from '../rule.ts';
-import { isKind } from '../vm-specs.ts';
+import { changes, defineRule } from '../rule.ts';
 
 /** Runtime labels KubeVirt sets on a VMI and refuses on create (the velero plugin's list). */
 export const RESTRICTED_VMI_LABELS: readonly string[] = [

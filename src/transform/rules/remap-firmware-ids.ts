@@ -6,7 +6,8 @@ import { assignNewValues } from '../remap/assign.ts';
 import { candidateSerial } from '../remap/serial.ts';
 import { candidateUuid, normaliseUuid } from '../remap/uuid.ts';
 import { changes, defineRule, NO_CHANGES, type Op } from '../rule.ts';
-import { firmwareIdOf, VMI_SPEC_KINDS } from '../vm-specs.ts';
+import { firmwareIdOf } from '../vm-specs.ts';
+import { VMI_SPEC_KINDS } from '../../model/kinds.ts';
 
 const FIELDS = ['serial', 'uuid'] as const;
 

@@ -5,7 +5,8 @@ import { removeOp, setOp } from '../ops.ts';
 import { assignNewValues } from '../remap/assign.ts';
 import { candidateMac, formatMac, normaliseMac } from '../remap/mac.ts';
 import { changes, defineRule, NO_CHANGES, type Op } from '../rule.ts';
-import { macAddressesOf, VMI_SPEC_KINDS } from '../vm-specs.ts';
+import { macAddressesOf } from '../vm-specs.ts';
+import { VMI_SPEC_KINDS } from '../../model/kinds.ts';
 
 export default defineRule({
   name: 'remap-mac-addresses',

@@ -1,12 +1,11 @@
 // Rule 7: move objects to other namespaces, and every reference that names a moved namespace with them.
 
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, isKind } from '../../model/kinds.ts';
 import { compareStrings } from '../../model/object-ref.ts';
 import { namespaceReferencesOf } from '../namespace-references.ts';
 import { setOp } from '../ops.ts';
 import { pointer } from '../pointer.ts';
 import { changes, defineRule, NO_CHANGES, type Op } from '../rule.ts';
-import { isKind } from '../vm-specs.ts';
 
 export default defineRule({
   name: 'remap-namespaces',

@@ -1,11 +1,11 @@
 // Rule 8: replace storage class names wherever a claim is described: claims, DataVolumes, dataVolumeTemplates.
 
 import { get } from '../../model/kube-object.ts';
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, isKind } from '../../model/kinds.ts';
 import { setOp } from '../ops.ts';
 import { pointer } from '../pointer.ts';
 import { changes, defineRule, NO_CHANGES, type Op } from '../rule.ts';
-import { isKind, vmSpecOf } from '../vm-specs.ts';
+import { vmSpecOf } from '../vm-specs.ts';
 
 /** The legacy annotation some claims still carry instead of spec.storageClassName. */
 const LEGACY_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';

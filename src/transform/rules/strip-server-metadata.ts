@@ -1,10 +1,9 @@
 // Rule 6: remove what the API server, controllers and binding wrote, so the objects can be created afresh.
 
-import { Kinds } from '../../model/kinds.ts';
+import { Kinds, isKind } from '../../model/kinds.ts';
 import { isRecord, type JsonValue } from '../../model/kube-object.ts';
 import { pointer } from '../pointer.ts';
 import { changes, defineRule, type Op } from '../rule.ts';
-import { isKind } from '../vm-specs.ts';
 
 /** metadata fields the server sets; owner references go too, because uids change on restore. */
 const SERVER_FIELDS: readonly string[] = [
