@@ -25,3 +25,15 @@ export async function loadInput(filename: string, namespace: string, streams: St
   const metadata = await reader.metadata();
   return { type: 'bundle', index: new ObjectIndex(metadata.objects), reader, metadata, gzipped: input.gzipped };
 }
+
+/**
+ * Lets go of the input objects once the caller has derived what it needs from them (the reader, header and export
+ * records stay), so their memory can serve what comes next.
+ */
+export function releaseObjects(input: LoadedInput): void {
+  input.index = new ObjectIndex([]);
+  if (input.type === 'bundle') {
+    input.metadata.objects = [];
+    input.metadata.refs = [];
+  }
+}

@@ -9,13 +9,13 @@ import type { KubeObject } from '../model/kube-object.ts';
 import { ObjectIndex } from '../model/object-index.ts';
 import { parseDocuments } from '../model/parse-manifests.ts';
 import { refOf } from '../model/object-ref.ts';
-import { RULE_NAMES, transform, validateMacMap, type TransformOptionsInput, type TransformResult } from '../transform/index.ts';
+import { RULE_NAMES, transform, validateMacMap, type TransformOptionsInput, type TransformReport } from '../transform/index.ts';
 import { openOutput, writeOutput } from '../io/files/output.ts';
 import { createBundleWriter } from '../io/tar/bundle-writer.ts';
 import { toJson, toYamlStream } from '../io/term/render.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { TOOL_VERSION } from '../version.ts';
-import { loadInput, type LoadedInput } from './load-input.ts';
+import { loadInput, releaseObjects, type LoadedInput } from './load-input.ts';
 import type { TransformCommandOptions, TransformFlags } from './options.ts';
 
 /** A bundle made from plain manifests has no creation time of its own; a fixed one keeps output reproducible. */
@@ -29,19 +29,45 @@ export async function runTransform(options: TransformCommandOptions, streams: St
 
   const input = await loadInput(options.filename, options.namespace, streams);
   try {
-    const result = transform(input.index, transformOptions);
+    const { objects, report, summary } = runRules(input, transformOptions, options.reportFile !== undefined);
     const format = options.output ?? (input.type === 'bundle' ? 'bundle' : 'yaml');
     if (format === 'bundle') {
-      await writeBundle(input, result, transformOptions, options.outputFile, streams);
+      await writeBundle(input, objects, summary.options, transformOptions, options.outputFile, streams);
     } else {
       if (input.type === 'bundle') await input.reader.finish();
-      await writeOutput(options.outputFile, streams, renderObjects(result.objects, format));
+      await writeOutput(options.outputFile, streams, renderObjects(objects, format));
     }
-    if (options.reportFile) await writeOutput(options.reportFile, streams, toJson(result.report));
-    summarize(result, streams);
+    if (options.reportFile && report) await writeOutput(options.reportFile, streams, toJson(report));
+    summarize(summary, streams);
   } finally {
     if (input.type === 'bundle') input.reader.close();
   }
+}
+
+/** What the summary line and the output header need from the report. */
+interface TransformSummary {
+  objects: number;
+  dropped: number;
+  changes: number;
+  warnings: string[];
+  options: TransformReport['options'];
+}
+
+/**
+ * Runs the rules, then lets go of the input objects and, unless it is to be written, of the report (whose old
+ * values keep removed parts of the input alive): the memory they held then serves the graph and the output.
+ */
+function runRules(input: LoadedInput, options: TransformOptionsInput, keepReport: boolean): { objects: KubeObject[]; report?: TransformReport; summary: TransformSummary } {
+  const { objects, report } = transform(input.index, options);
+  releaseObjects(input);
+  const summary: TransformSummary = {
+    objects: objects.length,
+    dropped: report.dropped.length,
+    changes: report.changes.length,
+    warnings: report.warnings.map((warning) => warning.message),
+    options: report.options,
+  };
+  return keepReport ? { objects, report, summary } : { objects, summary };
 }
 
 /** The flags as transform options: reads the MAC map file and fills in the seed. */
@@ -66,7 +92,8 @@ async function readMacMap(file: string): Promise<Record<string, string>> {
 
 async function writeBundle(
   input: LoadedInput,
-  result: TransformResult,
+  objects: readonly KubeObject[],
+  reportOptions: TransformReport['options'],
   options: TransformOptionsInput,
   outputFile: string,
   streams: StdStreams,
@@ -77,9 +104,9 @@ async function writeBundle(
   try {
     const exports = input.type === 'bundle' ? input.metadata.exports : [];
     const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
-    await writer.writeHeader(transformedHeader(input, result, options, { objects: result.objects.length, exports: exports.length, data: dataCount }));
-    await writer.writeGraph(buildGraph(ObjectIndex.of(result.objects)));
-    for (const object of result.objects) await writer.writeObject(refOf(object), object);
+    await writer.writeHeader(transformedHeader(input, reportOptions, options, { objects: objects.length, exports: exports.length, data: dataCount }));
+    await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
+    for (const object of objects) await writer.writeObject(refOf(object), object);
     for (const record of exports) await writer.writeExport(record);
     if (input.type === 'bundle') {
       // Volume data passes through unchanged: it is streamed from the input to the output entry by entry.
@@ -97,7 +124,7 @@ async function writeBundle(
 
 function transformedHeader(
   input: LoadedInput,
-  result: TransformResult,
+  reportOptions: TransformReport['options'],
   options: TransformOptionsInput,
   contents: BundleHeader['contents'],
 ): BundleHeader {
@@ -108,7 +135,7 @@ function transformedHeader(
     toolVersion: TOOL_VERSION,
     createdAt: previous?.createdAt ?? MANIFESTS_CREATED_AT,
     selection: previous?.selection ?? {},
-    transformed: { seed: options.seed, options: result.report.options, rules: [...RULE_NAMES] },
+    transformed: { seed: options.seed, options: reportOptions, rules: [...RULE_NAMES] },
     contents,
   };
   if (previous?.source) header.source = previous.source;
@@ -119,8 +146,7 @@ function renderObjects(objects: readonly KubeObject[], format: 'yaml' | 'json'):
   return format === 'yaml' ? toYamlStream(objects) : toJson({ apiVersion: 'v1', kind: 'List', items: objects });
 }
 
-function summarize(result: TransformResult, streams: StdStreams): void {
-  const { changes, dropped, warnings } = result.report;
-  note(streams, `transform: ${result.objects.length} objects out, ${dropped.length} dropped, ${changes.length} changes`);
-  for (const warning of warnings) note(streams, `warning: ${warning.message}`);
+function summarize(summary: TransformSummary, streams: StdStreams): void {
+  note(streams, `transform: ${summary.objects} objects out, ${summary.dropped} dropped, ${summary.changes} changes`);
+  for (const warning of summary.warnings) note(streams, `warning: ${warning}`);
 }

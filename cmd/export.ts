@@ -1,0 +1,77 @@
+// `export`: back up VMs from a cluster into a bundle (metadata, optionally snapshots, exports and volume data).
+
+import type { Argv, CommandModule } from 'yargs';
+import { withClusterFlags } from './cluster-flags.ts';
+import { type ArgsOf, withOutputFile } from './flags.ts';
+import { streams } from './streams.ts';
+
+function builder(yargs: Argv) {
+  return withOutputFile(withClusterFlags(yargs))
+    .positional('names', { type: 'string', array: true, description: 'VM (or standalone VMI, replica set, pool) names; none: every one in the namespace' })
+    .option('quiesce', {
+      choices: ['auto', 'always', 'never'] as const,
+      default: 'auto' as const,
+      description: 'With --snapshot, freeze guest filesystems first: auto = running guests with a connected agent; always = fail unless every running guest can be frozen',
+    })
+    .option('snapshot', { type: 'boolean', default: false, description: 'Take a VirtualMachineSnapshot of every VM and wait until it is readyToUse' })
+    .option('export', { type: 'boolean', default: false, description: 'Create a VirtualMachineExport per VM (from its snapshot with --snapshot) and record its links' })
+    .option('with-data', { type: 'boolean', default: false, description: 'Download every volume (gzip preferred) into the bundle; needs --export' })
+    .option('include-token', { type: 'boolean', default: false, description: 'Write the export token into the bundle (it grants read access to the volumes)' })
+    .option('keep', { type: 'boolean', default: false, description: 'Keep the snapshots, exports and token Secrets this run created (default: delete them)' })
+    .option('dry-run', { type: 'boolean', default: false, description: 'Print what would be exported, frozen and snapshotted; change nothing' })
+    .option('gzip', { type: 'boolean', default: true, description: 'Gzip the bundle (--no-gzip for a plain tar)' })
+    .option('timeout', { type: 'number', default: 0, description: 'Seconds for the whole export; 0: no limit', requiresArg: true })
+    .option('snapshot-timeout', { type: 'number', default: 300, description: 'Seconds to wait for the snapshots (also their failureDeadline)', requiresArg: true })
+    .option('export-timeout', { type: 'number', default: 300, description: 'Seconds to wait for the exports to be Ready', requiresArg: true })
+    .option('unfreeze-timeout', { type: 'number', description: 'Seconds after which a frozen guest thaws by itself, even if kubectl-kvbackup dies (default: snapshot timeout + 30)', requiresArg: true })
+    .option('export-ttl', { type: 'number', default: 7200, description: 'Seconds after which KubeVirt deletes an export this run left behind', requiresArg: true })
+    .check((argv) => {
+      for (const flag of ['timeout', 'snapshot-timeout', 'export-timeout', 'unfreeze-timeout', 'export-ttl'] as const) {
+        const value = argv[flag];
+        if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new Error(`--${flag} must be a number of seconds ≥ 0`);
+      }
+      return true;
+    })
+    .implies('with-data', 'export')
+    .implies('include-token', 'export')
+    .example('$0 export vm1 -n prod --output-file vm1.kvb', 'Export the manifests and dependencies of one VM')
+    .example('$0 export -n prod -l app=db --snapshot --export --output-file db.kvb', 'Quiesce, snapshot and export the VMs labelled app=db')
+    .example('$0 export vm1 --snapshot --export --with-data --output-file - > vm1.kvb', 'A self-contained bundle with the volume data, to stdout')
+    .example('$0 export -A --dry-run --snapshot', 'Show what would be exported, frozen and snapshotted');
+}
+
+export const exportCommand: CommandModule<object, ArgsOf<typeof builder> & { names?: string[] }> = {
+  command: 'export [names..]',
+  describe: 'Export VMs and everything they depend on from a cluster into a bundle',
+  builder,
+  async handler(argv) {
+    const { runExport } = await import('../src/app/export.ts');
+    const snapshotTimeout = argv['snapshot-timeout'];
+    await runExport(
+      {
+        names: (argv.names ?? []).map(String),
+        kubeconfig: argv.kubeconfig,
+        context: argv.context,
+        namespace: argv.namespace,
+        allNamespaces: argv['all-namespaces'],
+        selector: argv.selector,
+        verbose: argv.verbose,
+        quiesce: argv.quiesce,
+        snapshot: argv.snapshot,
+        export: argv.export,
+        withData: argv['with-data'],
+        includeToken: argv['include-token'],
+        keep: argv.keep,
+        dryRun: argv['dry-run'],
+        gzip: argv.gzip,
+        outputFile: argv['output-file'],
+        timeoutSeconds: argv.timeout,
+        snapshotTimeoutSeconds: snapshotTimeout,
+        exportTimeoutSeconds: argv['export-timeout'],
+        unfreezeTimeoutSeconds: argv['unfreeze-timeout'] ?? snapshotTimeout + 30,
+        exportTtlSeconds: argv['export-ttl'],
+      },
+      streams(),
+    );
+  },
+};

@@ -1,0 +1,21 @@
+// `rbac`: print the minimal ClusterRole that `export` needs.
+
+import type { Argv, CommandModule } from 'yargs';
+import { type ArgsOf, withOutputFormat } from './flags.ts';
+import { streams } from './streams.ts';
+
+function builder(yargs: Argv) {
+  return withOutputFormat(yargs, ['yaml', 'json'] as const, 'yaml')
+    .example('$0 rbac | kubectl apply -f -', 'Create the ClusterRole')
+    .example('kubectl create rolebinding kvbackup --clusterrole=kubectl-kvbackup-export --serviceaccount=ops:backup -n prod', 'Grant it in one namespace');
+}
+
+export const rbacCommand: CommandModule<object, ArgsOf<typeof builder>> = {
+  command: 'rbac',
+  describe: 'Print the minimal ClusterRole that export needs',
+  builder,
+  async handler(argv) {
+    const { runRbac } = await import('../src/app/rbac.ts');
+    runRbac({ output: argv.output ?? 'yaml' }, streams());
+  },
+};

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { createReadStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import type { KubeObject } from '../model/kube-object.ts';
+import { openBundle } from '../io/tar/bundle-reader.ts';
+import { sendJson, startTestServer, type TestServer } from '../io/cluster/test-server.ts';
+import type { ExportOptions } from './export-options.ts';
+import { runExport } from './export.ts';
+
+const disk = Buffer.from('the served disk bytes, gzip in real life');
+
+/** A stateful fake apiserver + export server: objects by resource path, snapshots ready and exports Ready at once. */
+function fakeCluster(state: { objects: Map<string, KubeObject[]>; freezes: string[]; deleted: string[]; failSnapshots: boolean }) {
+  return startTestServer((request, response, url) => {
+    const path = url.pathname;
+    if (path === '/version') return sendJson(response, 200, { gitVersion: 'v1.34.4' });
+    if (path.startsWith('/data/')) {
+      if (request.headers['x-kubevirt-export-token'] === undefined) return sendJson(response, 401, {});
+      response.writeHead(200, { 'content-length': String(disk.length) });
+      return response.end(disk);
+    }
+    const sub = /\/virtualmachineinstances\/([^/]+)\/(freeze|unfreeze)$/.exec(path);
+    if (sub) {
+      state.freezes.push(`${sub[2]} ${sub[1]}`);
+      return sendJson(response, 200, {});
+    }
+    const match = /^\/apis?\/(?:[^/]+\/)?[^/]+\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(path) ?? /^\/apis?\/(?:[^/]+\/)?[^/]+\/([^/]+)$/.exec(path);
+    const resource = match?.length === 4 ? (match[2] as string) : (match?.[1] as string);
+    const name = match?.length === 4 ? match[3] : undefined;
+    const list = state.objects.get(resource) ?? [];
+    if (request.method === 'GET' && !name) {
+      const items = list.map((o) => {
+        if (resource === 'virtualmachinesnapshots')
+          return { ...o, status: state.failSnapshots ? { phase: 'Failed', error: { message: 'boom' } } : { readyToUse: true, phase: 'Succeeded', sourceIndications: [{ indication: 'Online' }, { indication: 'GuestAgent' }] } };
+        if (resource === 'virtualmachineexports') {
+          const base = `http://127.0.0.1:${(request.socket.localPort as number)}/data/${o.metadata.name}`;
+          return { ...o, status: { phase: 'Ready', links: { external: { cert: 'CA', volumes: [{ name: 'disk0', formats: [{ format: 'raw', url: `${base}/disk.img` }, { format: 'gzip', url: `${base}/disk.img.gz` }] }], manifests: [{ type: 'all', url: `${base}/all` }] } } } };
+        }
+        return o;
+      });
+      return sendJson(response, 200, { metadata: {}, items });
+    }
+    if (request.method === 'POST') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const object = JSON.parse(Buffer.concat(chunks).toString()) as KubeObject;
+        object.metadata.uid = `uid-${object.metadata.name}`;
+        state.objects.set(resource, [...(state.objects.get(resource) ?? []), object]);
+        sendJson(response, 201, object);
+      });
+      return;
+    }
+    if (request.method === 'DELETE') {
+      state.deleted.push(`${resource}/${name}`);
+      state.objects.set(resource, list.filter((o) => o.metadata.name !== name));
+      return sendJson(response, 200, {});
+    }
+    sendJson(response, 404, { message: `not found: ${path}` });
+  });
+}
+
+const vm = (name: string): KubeObject => ({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name, namespace: 'ns1', uid: `uid-${name}` }, spec: { template: { spec: { volumes: [{ name: 'disk0', persistentVolumeClaim: { claimName: 'disk0' } }] } } } });
+const vmi = (name: string): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstance',
+  metadata: { name, namespace: 'ns1', ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name, uid: `uid-${name}`, controller: true }] },
+  spec: {},
+  status: { phase: 'Running', conditions: [{ type: 'AgentConnected', status: 'True' }] },
+});
+
+function options(server: TestServer, overrides: Partial<ExportOptions>): ExportOptions {
+  return {
+    kubeconfig: server.kubeconfig, context: undefined, namespace: undefined, allNamespaces: false, selector: undefined, verbose: true,
+    names: [], quiesce: 'auto', snapshot: false, export: false, withData: false, includeToken: false, keep: false, dryRun: false, gzip: true,
+    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600,
+    ...overrides,
+  };
+}
+
+function streams() {
+  const stdout = Object.assign(new PassThrough(), { isTTY: false });
+  const stderr = Object.assign(new PassThrough(), { isTTY: false });
+  const err: Buffer[] = [];
+  stderr.on('data', (c: Buffer) => err.push(c));
+  return { io: { stdin: new PassThrough(), stdout, stderr }, stderrText: () => Buffer.concat(err).toString() };
+}
+
+describe('runExport against a fake cluster', () => {
+  const state = { objects: new Map<string, KubeObject[]>(), freezes: [] as string[], deleted: [] as string[], failSnapshots: false };
+  let server: TestServer;
+  const dir = mkdtempSync(join(tmpdir(), 'kvb-export-'));
+  before(async () => (server = await fakeCluster(state)));
+  after(() => server.close());
+
+  const reset = () => {
+    state.objects = new Map([
+      ['virtualmachines', [vm('vm1')]],
+      ['virtualmachineinstances', [vmi('vm1')]],
+      ['persistentvolumeclaims', [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'disk0', namespace: 'ns1' } }]],
+    ]);
+    state.freezes = [];
+    state.deleted = [];
+    state.failSnapshots = false;
+  };
+
+  it('quiesces, snapshots, exports, downloads, writes the bundle and cleans up', async () => {
+    reset();
+    const output = join(dir, 'full.kvb');
+    const { io, stderrText } = streams();
+    await runExport(options(server, { snapshot: true, export: true, withData: true, outputFile: output }), io);
+    assert.deepEqual(state.freezes, ['freeze vm1', 'unfreeze vm1']);
+    const reader = await openBundle(createReadStream(output), output);
+    const metadata = await reader.metadata();
+    assert.deepEqual(metadata.refs.map((r) => `${r.kind}/${r.name}`), ['PersistentVolumeClaim/disk0', 'VirtualMachine/vm1', 'VirtualMachineInstance/vm1']);
+    const exported = metadata.objects.find((o) => o.object.kind === 'VirtualMachine')?.object;
+    assert.equal(exported?.metadata.annotations?.['kubectl-kvbackup/quiesced'], 'true');
+    assert.equal(exported?.metadata.annotations?.['kubectl-kvbackup/source-indications'], 'Online,GuestAgent');
+    assert.equal(metadata.header.source?.kubernetesVersion, 'v1.34.4');
+    assert.equal(metadata.exports[0]?.data[0]?.format, 'gzip');
+    for await (const entry of reader.dataEntries()) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry.stream) chunks.push(chunk as Buffer);
+      assert.deepEqual(Buffer.concat(chunks), disk);
+    }
+    await reader.finish();
+    assert.equal(state.objects.get('virtualmachinesnapshots')?.length, 0);
+    assert.equal(state.objects.get('virtualmachineexports')?.length, 0);
+    assert.equal(state.objects.get('secrets')?.length, 0);
+    assert.match(stderrText(), /kvbackup: \d+ API requests/);
+  });
+
+  it('thaws and deletes on a snapshot failure, leaving no bundle', async () => {
+    reset();
+    state.failSnapshots = true;
+    const output = join(dir, 'failed.kvb');
+    const { io } = streams();
+    await assert.rejects(runExport(options(server, { snapshot: true, outputFile: output }), io), /snapshot failed for 1 of 1 VM/);
+    assert.deepEqual(state.freezes, ['freeze vm1', 'unfreeze vm1']);
+    assert.equal(state.objects.get('virtualmachinesnapshots')?.length, 0);
+    await assert.rejects(import('node:fs/promises').then((fs) => fs.stat(output)));
+  });
+
+  it('--dry-run reads but creates, freezes and writes nothing', async () => {
+    reset();
+    const { io } = streams();
+    const out: Buffer[] = [];
+    io.stdout.on('data', (c: Buffer) => out.push(c));
+    await runExport(options(server, { snapshot: true, export: true, dryRun: true }), io);
+    assert.match(Buffer.concat(out).toString(), /freeze VirtualMachineInstance\.kubevirt\.io ns1\/vm1: running with a connected guest agent/);
+    assert.deepEqual(state.freezes, []);
+    assert.equal(state.objects.get('virtualmachinesnapshots'), undefined);
+  });
+});

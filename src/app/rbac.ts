@@ -1,0 +1,24 @@
+// `rbac`: the export's ClusterRole as YAML (each rule preceded by why it is needed) or JSON.
+
+import { Document } from 'yaml';
+import { EXPORT_RULES, exportClusterRole } from '../io/cluster/rbac.ts';
+import type { StdStreams } from '../io/term/streams.ts';
+
+export interface RbacOptions {
+  output: 'yaml' | 'json';
+}
+
+export function runRbac(options: RbacOptions, streams: StdStreams): void {
+  streams.stdout.write(renderRbac(options.output));
+}
+
+/** The ClusterRole in the format asked for; the YAML carries each rule's reason as a comment. */
+export function renderRbac(output: 'yaml' | 'json'): string {
+  const role = exportClusterRole();
+  if (output === 'json') return `${JSON.stringify(role, null, 2)}\n`;
+  const document = new Document(role);
+  document.commentBefore = ' The permissions `kubectl kvbackup export` needs. Bind it with a RoleBinding per namespace, or a ClusterRoleBinding for -A.';
+  const rules = document.get('rules') as { items: { commentBefore?: string }[] };
+  rules.items.forEach((item, i) => (item.commentBefore = ` ${EXPORT_RULES[i]?.why ?? ''}`));
+  return document.toString({ lineWidth: 0 });
+}

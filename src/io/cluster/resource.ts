@@ -1,0 +1,76 @@
+// What a request acts on (verb, group, resource, namespace, name, subresource), its URL path, and its failure message.
+
+import { ClusterError } from '../../errors.ts';
+import { kindInfo, type KindInfo } from '../../model/kinds.ts';
+
+/** The RBAC verbs the export uses. */
+export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+
+/** A request target in RBAC terms, so a 403 can name exactly what permission is missing. */
+export interface ResourceTarget {
+  verb: Verb;
+  group: string;
+  version: string;
+  /** Plural resource name (`virtualmachines`). */
+  resource: string;
+  /** Omitted for cluster-scoped resources and for lists across all namespaces. */
+  namespace?: string | undefined;
+  name?: string | undefined;
+  subresource?: string | undefined;
+}
+
+/** The target for `verb` on a kind kvbackup knows. @throws RangeError for an unknown kind (a caller bug). */
+export function targetOf(group: string, kind: string, verb: Verb, namespace?: string, name?: string): ResourceTarget {
+  const info: KindInfo | undefined = kindInfo(group, kind);
+  if (!info) throw new RangeError(`unknown kind ${kind}.${group}`);
+  return { verb, group, version: info.version, resource: info.plural, namespace: info.clusterScoped ? undefined : namespace, name };
+}
+
+/** `/api/v1/namespaces/ns/pods/name` or `/apis/group/version/namespaces/ns/resource/name/sub`. */
+export function pathOf(target: ResourceTarget): string {
+  const parts = [target.group === '' ? `/api/${target.version}` : `/apis/${target.group}/${target.version}`];
+  if (target.namespace) parts.push('namespaces', encodeURIComponent(target.namespace));
+  parts.push(target.resource);
+  if (target.name) parts.push(encodeURIComponent(target.name));
+  if (target.subresource) parts.push(target.subresource);
+  return parts.join('/').replace(/^\/\//, '/');
+}
+
+/** `virtualmachines.kubevirt.io`, `pods`, `virtualmachineinstances/freeze.subresources.kubevirt.io`. */
+export function resourceName(target: ResourceTarget): string {
+  const resource = target.subresource ? `${target.resource}/${target.subresource}` : target.resource;
+  return target.group === '' ? resource : `${resource}.${target.group}`;
+}
+
+/** `list virtualmachines.kubevirt.io in namespace ns1`, `get virtualmachineclusterinstancetypes.… "big"`. */
+export function describeTarget(target: ResourceTarget): string {
+  const name = target.name ? ` "${target.name}"` : '';
+  const where = target.namespace ? ` in namespace ${target.namespace}` : target.verb === 'list' ? ' in all namespaces' : '';
+  return `${target.verb} ${resourceName(target)}${name}${where}`;
+}
+
+/**
+ * The error for a permanent failure: 401, 403 (naming the missing permission), 404, 409, 422, or any other status.
+ * `message` is the apiserver's Status message when it sent one.
+ */
+export function failureError(target: ResourceTarget, status: number, message: string | undefined): ClusterError {
+  const what = describeTarget(target);
+  const said = message ? `: ${message}` : '';
+  switch (status) {
+    case 401:
+      return new ClusterError(`cannot ${what}: the cluster rejected the credentials (401 Unauthorized)${said}`);
+    case 403: {
+      const scope = target.namespace ? `in namespace ${target.namespace}` : 'cluster-wide';
+      const group = target.group === '' ? '"" (core)' : target.group;
+      return new ClusterError(`cannot ${what}: forbidden (403)`, [
+        `missing permission: verb "${target.verb}" on resource "${target.subresource ? `${target.resource}/${target.subresource}` : target.resource}" in API group ${group}, ${scope}`,
+        'the role kubectl-kvbackup needs is printed by: kubectl kvbackup rbac',
+        ...(message ? [`apiserver: ${message}`] : []),
+      ]);
+    }
+    case 404:
+      return new ClusterError(`cannot ${what}: not found (404)${said}`);
+    default:
+      return new ClusterError(`cannot ${what}: HTTP ${status}${said}`);
+  }
+}
