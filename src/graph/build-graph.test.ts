@@ -23,7 +23,7 @@ function scenario(): KubeObject[] {
         { name: 'root', dataVolume: { name: 'vm1-root' } },
         { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
         { name: 'cfg', configMap: { name: 'cfg' } },
-        { name: 'ci', cloudInitNoCloud: { userDataSecretRef: { name: 'userdata' } } },
+        { name: 'ci', cloudInitNoCloud: { secretRef: { name: 'userdata' } } },
       ],
     },
     {

@@ -11,21 +11,21 @@ edgeTester.run(family, {
   valid: [
     { name: 'no volumes', object: makeVm('vm') },
     { name: 'inline networkData (the peer manifests)', object: makeVm('vm', { volumes: [{ name: 'volume1', cloudInitNoCloud: { networkData: 'version: 2' } }] }) },
-    { name: 'secretRef without a name', object: makeVm('vm', { volumes: [{ name: 'ci', cloudInitNoCloud: { userDataSecretRef: {} } }] }) },
+    { name: 'secretRef without a name', object: makeVm('vm', { volumes: [{ name: 'ci', cloudInitNoCloud: { secretRef: {} } }] }) },
   ],
   invalid: [
     {
       name: 'NoCloud user data and network data Secrets',
-      object: makeVm('vm', { volumes: [{ name: 'ci', cloudInitNoCloud: { userDataSecretRef: { name: 'ud' }, networkDataSecretRef: { name: 'nd' } } }] }),
+      object: makeVm('vm', { volumes: [{ name: 'ci', cloudInitNoCloud: { secretRef: { name: 'ud' }, networkDataSecretRef: { name: 'nd' } } }] }),
       edges: [
-        secret('ud', 'spec.template.spec.volumes[0].cloudInitNoCloud.userDataSecretRef.name'),
+        secret('ud', 'spec.template.spec.volumes[0].cloudInitNoCloud.secretRef.name'),
         secret('nd', 'spec.template.spec.volumes[0].cloudInitNoCloud.networkDataSecretRef.name'),
       ],
     },
     {
       name: 'ConfigDrive user data Secret on a VMI',
-      object: makeVmi('vmi', { volumes: [{ name: 'ci', cloudInitConfigDrive: { userDataSecretRef: { name: 'ud' } } }] }),
-      edges: [secret('ud', 'spec.volumes[0].cloudInitConfigDrive.userDataSecretRef.name')],
+      object: makeVmi('vmi', { volumes: [{ name: 'ci', cloudInitConfigDrive: { secretRef: { name: 'ud' } } }] }),
+      edges: [secret('ud', 'spec.volumes[0].cloudInitConfigDrive.secretRef.name')],
     },
     {
       name: 'pool Secrets are not indexed per VM',

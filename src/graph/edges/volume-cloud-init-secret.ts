@@ -7,12 +7,13 @@ import { edgeTo, nonEmpty } from '../edge-target.ts';
 import { volumesOf } from '../templates.ts';
 
 const SOURCES = ['cloudInitNoCloud', 'cloudInitConfigDrive'] as const;
-const REFS = ['userDataSecretRef', 'networkDataSecretRef'] as const;
+// KubeVirt's Go field UserDataSecretRef is spelled `secretRef` in JSON; the CRD schema knows no other name.
+const REFS = ['secretRef', 'networkDataSecretRef'] as const;
 
 export default defineEdgeFamily({
   name: 'volume-cloud-init-secret',
   description:
-    'Link a VM, VMI, replica set or pool to the Secrets that cloudInitNoCloud and cloudInitConfigDrive volumes name in userDataSecretRef and networkDataSecretRef.',
+    'Link a VM, VMI, replica set or pool to the Secrets that cloudInitNoCloud and cloudInitConfigDrive volumes name in secretRef and networkDataSecretRef.',
   fromKinds: VMI_SPEC_KINDS,
   edges(object, { ref }) {
     const edges: EdgeTarget[] = [];
