@@ -8,7 +8,7 @@ import { readTransformFlags, withTransformFlags } from './transform-flags.ts';
 const formats = ['text', 'json'] as const;
 
 function builder(yargs: Argv) {
-  return withTransformFlags(withOutputFormat(withNamespace(withFilename(yargs)), formats, 'text'))
+  return withTransformFlags(withOutputFormat(withNamespace(withFilename(yargs)), formats, 'text'), 'derived from the input and the namespace flags, printed on stderr')
     .option('kubeconfig', { type: 'string', description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)', requiresArg: true })
     .option('context', { type: 'string', description: 'The kubeconfig context to use', requiresArg: true })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, description: 'Print retries and the number of API requests on stderr' })

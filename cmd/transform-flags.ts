@@ -7,7 +7,8 @@ import { parsePairs } from './flags.ts';
 const RUN_STRATEGIES = ['Always', 'Halted', 'Manual', 'RerunOnFailure', 'Once'] as const;
 const identityModes = ['remap', 'clear', 'keep'] as const;
 
-export function withTransformFlags<T>(yargs: Argv<T>) {
+/** `seedDefault` says what happens without --seed (transform: random; restore: derived from the input). */
+export function withTransformFlags<T>(yargs: Argv<T>, seedDefault = 'random, printed on stderr') {
   return yargs
     .option('mac', {
       choices: identityModes,
@@ -26,7 +27,7 @@ export function withTransformFlags<T>(yargs: Argv<T>) {
     })
     .option('seed', {
       type: 'string',
-      description: 'Seed for remapping, so the same input gives the same output (default: random, printed on stderr)',
+      description: `Seed for remapping, so the same input gives the same output (default: ${seedDefault})`,
       requiresArg: true,
     })
     .option('target-namespace', {
