@@ -2,8 +2,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { CLI_ENTRY, REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
 import { peerManifestFiles, peerManifestText } from '../src/testing/peer-manifests.ts';
 import { parseYaml } from '../src/io/term/render.ts';
 import { commands } from './index.ts';
+import { makeTempDir } from '../src/testing/temp-dir.ts';
 
 const STACK_LINE = /^\s+at /m;
 
@@ -24,7 +24,7 @@ function assertOneLineError(result: { code: number | null; stderr: string }, cod
 }
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'kvbackup-cli-'));
+  return makeTempDir('kvbackup-cli-');
 }
 
 const vmManifests = peerManifestText('vm_with_dv_and_dvtemplate.yaml') + '---\n' + peerManifestText('blank_datavolume.yaml');

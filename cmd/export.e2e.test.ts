@@ -1,8 +1,7 @@
 // End-to-end: `export` against the real apiserver with the KubeVirt/CDI simulator (scripts/control-plane.sh up).
 
 import assert from 'node:assert/strict';
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildGraph, graphRoots, missingRequired } from '../src/graph/index.ts';
@@ -13,7 +12,7 @@ import { ObjectIndex } from '../src/model/object-index.ts';
 import { describeRef, refKey } from '../src/model/object-ref.ts';
 import { openBundle } from '../src/io/tar/bundle-reader.ts';
 import type { ClusterClient } from '../src/io/cluster/client.ts';
-import { startFaultProxy } from '../src/io/cluster/testing/fault-proxy.ts';
+import { startFaultProxy } from '../src/testing/fault-proxy.ts';
 import {
   adminClient,
   createNamespace,
@@ -26,10 +25,11 @@ import {
   runCli,
   startCli,
   type ControlPlane,
-} from '../src/io/cluster/testing/e2e.ts';
+} from '../src/testing/e2e-cluster.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
+import { makeTempDir } from '../src/testing/temp-dir.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'kvb-export-e2e-'));
+const work = makeTempDir('kvb-export-e2e-');
 let plane: ControlPlane;
 let client: ClusterClient;
 let counter = 0;

@@ -11,8 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
 import { condition, waitFor, type Obj } from '../scripts/e2e/fixtures.ts';
 import { peerManifestObjects } from '../scripts/e2e/peer-manifests.ts';
-import { REPO_ROOT } from '../src/testing/run-cli.ts';
-import { runCommand } from '../src/io/cluster/restore-e2e-cli.ts';
+import { REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
@@ -218,7 +217,7 @@ async function setUp(scenario: Scenario, prefix: string): Promise<string> {
 }
 
 async function cli(command: string, args: string[], stdin?: Buffer) {
-  const result = await runCommand(command, [...args], stdin);
+  const result = await runCli([command, ...args], stdin === undefined ? { offline: false } : { stdin, offline: false });
   assert.equal(result.code, 0, `${command} ${args.join(' ')}:\n${result.stderr}`);
   return result;
 }

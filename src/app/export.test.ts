@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { createReadStream, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream} from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../model/kube-object.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
-import { sendJson, startTestServer, type TestServer } from '../io/cluster/test-server.ts';
+import { sendJson, startTestServer, type TestServer } from '../testing/fake-apiserver.ts';
 import type { ExportOptions } from './export-options.ts';
 import { runExport } from './export.ts';
+import { makeTempDir } from '../testing/temp-dir.ts';
 
 const disk = Buffer.from('the served disk bytes, gzip in real life');
 
@@ -92,7 +92,7 @@ function streams() {
 describe('runExport against a fake cluster', () => {
   const state = { objects: new Map<string, KubeObject[]>(), freezes: [] as string[], deleted: [] as string[], failSnapshots: false };
   let server: TestServer;
-  const dir = mkdtempSync(join(tmpdir(), 'kvb-export-'));
+  const dir = makeTempDir('kvb-export-');
   before(async () => (server = await fakeCluster(state)));
   after(() => server.close());
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ClusterError } from '../../errors.ts';
 import { connect } from './client.ts';
 import { targetOf } from './resource.ts';
-import { sendJson, startTestServer, type TestServer } from './test-server.ts';
+import { sendJson, startTestServer, type TestServer } from '../../testing/fake-apiserver.ts';
 
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 5 };
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ClusterError } from '../../errors.ts';
 import { chooseVolumeSources, openDownload } from './download.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { startTestServer, type TestServer } from '../../testing/fake-apiserver.ts';
 
 const payload = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
 const fast = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 5 };

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Kinds, kindInfo } from '../../model/kinds.ts';
 import { connect } from './client.ts';
 import { discover, listKind, NAMESPACED_PLAN, CLUSTER_PLAN } from './list.ts';
-import { sendJson, startTestServer, type TestServer } from './test-server.ts';
+import { sendJson, startTestServer, type TestServer } from '../../testing/fake-apiserver.ts';
 
 const vmKind = kindInfo(Kinds.VirtualMachine.group, Kinds.VirtualMachine.kind)!;
 const vm = (name: string) => ({ metadata: { name, namespace: 'ns1', uid: `uid-${name}` }, spec: {} });

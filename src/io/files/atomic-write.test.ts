@@ -2,15 +2,15 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openAtomicFile } from './atomic-write.ts';
+import { makeTempDir } from '../../testing/temp-dir.ts';
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'kvbackup-atomic-'));
+  return makeTempDir('kvbackup-atomic-');
 }
 
 describe('openAtomicFile', () => {

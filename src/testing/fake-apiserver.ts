@@ -1,10 +1,10 @@
 // Test support: a loopback HTTP server standing in for the apiserver, and a kubeconfig that points at it.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTempDir } from './temp-dir.ts';
 
 export type Handler = (request: http.IncomingMessage, response: http.ServerResponse, url: URL) => void;
 
@@ -26,7 +26,7 @@ export async function startTestServer(handler: Handler): Promise<TestServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'kvb-test-'));
+  const dir = makeTempDir('kvb-test-');
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,

@@ -1,17 +1,15 @@
 // Test support for the export end-to-end tests: the running control plane, objects on it, the CLI as a process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect as connectPlane } from '../../../../scripts/e2e/cluster.ts';
+import { connect as connectPlane } from '../../scripts/e2e/cluster.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import type { KubeObject } from '../../../model/kube-object.ts';
-import { isClusterScoped, kindInfo } from '../../../model/kinds.ts';
-import { groupOf } from '../../../model/kube-object.ts';
-import { connect, type ClusterClient } from '../client.ts';
-import { targetOf } from '../resource.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { isClusterScoped, kindInfo } from '../model/kinds.ts';
+import { groupOf } from '../model/kube-object.ts';
+import { connect, type ClusterClient } from '../io/cluster/client.ts';
+import { targetOf } from '../io/cluster/resource.ts';
+import { CLI_ENTRY, REPO_ROOT } from './run-cli.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const CLI_ENTRY = process.env.KVBACKUP_E2E_CLI ?? fileURLToPath(new URL('../../../../cmd/kubectl-kvbackup.ts', import.meta.url));
 
 /** The running control plane, as `scripts/control-plane.sh env` describes it. */
 export interface ControlPlane {
