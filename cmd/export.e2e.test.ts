@@ -137,6 +137,17 @@ describe('export of each peer-manifest scenario', () => {
       assert.equal(bundle.header.source?.server, client.server);
       assert.ok(bundle.header.source?.kubernetesVersion);
       assert.deepEqual(bundle.header.selection.namespaces, [ns]);
+
+      // `graph` against the cluster and `graph -f` of the bundle come from the same pure code: every dependency the
+      // bundle's objects give is one the live namespace gives (reasons may differ: export copies revision names
+      // from status into spec).
+      const live = await runCli(['graph', '-n', ns, '--kubeconfig', plane.kubeconfig, '-o', 'json']);
+      assert.equal(live.code, 0, live.stderr);
+      const fromBundle = await runCli(['graph', '-f', output, '-o', 'json']);
+      assert.equal(fromBundle.code, 0, fromBundle.stderr);
+      const edgeKeys = (json: Buffer) => new Set((JSON.parse(json.toString()) as { edges: { from: never; to: never; reason: string }[] }).edges.map((e) => `${refKey(e.from)} → ${refKey(e.to)}`));
+      const liveEdges = edgeKeys(live.stdout);
+      for (const edge of edgeKeys(fromBundle.stdout)) assert.ok(liveEdges.has(edge), `edge ${edge} of the bundle is not in the live graph`);
     });
   }
 });

@@ -1,34 +1,48 @@
-// `graph`: the dependency graph of manifests or a bundle, offline.
+// `graph`: the dependency graph of manifests, a bundle, or what a cluster holds.
 
 import type { Argv, CommandModule } from 'yargs';
-import { type ArgsOf, withFilename, withNamespace, withOutputFile, withOutputFormat } from './flags.ts';
+import { type ArgsOf, withFilename, withOutputFile, withOutputFormat } from './flags.ts';
 import { streams } from './streams.ts';
 
 const formats = ['tree', 'json', 'yaml', 'dot'] as const;
 
 function builder(yargs: Argv) {
-  return withOutputFile(withOutputFormat(withNamespace(withFilename(yargs)), formats, 'tree'))
+  return withOutputFile(withOutputFormat(withFilename(yargs, 'Manifests (file, directory, or - for stdin) or a bundle; without it the graph is read from the cluster'), formats, 'tree'))
+    .option('namespace', {
+      alias: 'n',
+      type: 'string',
+      description: "With -f: the namespace given to objects that carry none (default: default). Without: the namespace to read (default: the context's)",
+      requiresArg: true,
+    })
+    .option('all-namespaces', { alias: 'A', type: 'boolean', description: 'Without -f: read every namespace' })
+    .option('kubeconfig', { type: 'string', description: 'Without -f: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)', requiresArg: true })
+    .option('context', { type: 'string', description: 'Without -f: the kubeconfig context', requiresArg: true })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, description: 'Without -f: print the number of API requests on stderr' })
     .option('require-complete', {
       type: 'boolean',
       default: false,
       description: 'Exit 1 and list the missing targets of non-optional edges',
     })
-    .demandOption('filename')
+    .conflicts('all-namespaces', 'namespace')
+    .conflicts('filename', ['all-namespaces', 'kubeconfig', 'context'])
     .example('$0 graph -f vms.yaml', 'Print one tree per VM, standalone VMI, replica set and pool')
     .example('$0 graph -f backup.tar -o dot | dot -Tsvg > graph.svg', 'Draw the graph of a bundle')
-    .example('$0 graph -f manifests/ -o json --require-complete', 'Fail when a required object is missing');
+    .example('$0 graph -f manifests/ -o json --require-complete', 'Fail when a required object is missing')
+    .example('$0 graph -n prod -v', 'The graph of what namespace prod holds, as export would walk it');
 }
 
 export const graphCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   command: 'graph',
-  describe: 'Print the dependency graph of manifests or a bundle (offline)',
+  describe: 'Print the dependency graph of manifests, a bundle, or a namespace of a cluster',
   builder,
   async handler(argv) {
     const { runGraph } = await import('../src/app/graph.ts');
     await runGraph(
       {
-        filename: argv.filename,
-        namespace: argv.namespace,
+        source:
+          argv.filename === undefined
+            ? { type: 'cluster', kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace, allNamespaces: argv['all-namespaces'] === true, verbose: argv.verbose }
+            : { type: 'file', filename: argv.filename, namespace: argv.namespace ?? 'default' },
         output: argv.output ?? 'tree',
         outputFile: argv['output-file'],
         requireComplete: argv['require-complete'],

@@ -14,9 +14,13 @@ export interface TransformFlags {
   runStrategy: RunStrategy | undefined;
 }
 
+/** Where `graph` reads objects from: manifests or a bundle, or a cluster's namespaces. */
+export type GraphSource =
+  | { type: 'file'; filename: string; namespace: string }
+  | { type: 'cluster'; kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined; allNamespaces: boolean; verbose: boolean };
+
 export interface GraphOptions {
-  filename: string;
-  namespace: string;
+  source: GraphSource;
   output: 'tree' | 'json' | 'yaml' | 'dot';
   outputFile: string;
   requireComplete: boolean;
