@@ -1,0 +1,105 @@
+// The KubeVirt/CDI simulator's test-facing side: its switches and records.
+// See scripts/e2e/README.md for what it plays and how.
+
+import { createHash } from 'node:crypto';
+import type { ControlPlane } from './cluster.ts';
+
+/** Annotation: comma-separated steps that fail (see README.md for the steps). */
+export const SIM_FAIL = 'sim.kvbackup.test/fail';
+/** Annotation: comma-separated steps that never complete. */
+export const SIM_STALL = 'sim.kvbackup.test/stall';
+/** PVC annotation: size in bytes of the volume's generated content (default 1 MiB). */
+export const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
+
+export type SimStep =
+  | 'start'
+  | 'guest-agent'
+  | 'freeze'
+  | 'unfreeze'
+  | 'import'
+  | 'upload'
+  | 'bind'
+  | 'volume-snapshot'
+  | 'snapshot'
+  | 'export'
+  | 'download';
+
+/** The annotations that switch steps to fail or stall. */
+export function simSwitches(s: { fail?: SimStep[]; stall?: SimStep[] }): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (s.fail?.length) out[SIM_FAIL] = s.fail.join(',');
+  if (s.stall?.length) out[SIM_STALL] = s.stall.join(',');
+  return out;
+}
+
+export interface FreezeCall {
+  seq: number;
+  time: string;
+  op: 'freeze' | 'unfreeze';
+  namespace: string;
+  name: string;
+  unfreezeTimeout?: string;
+  /** "api" (through the aggregated API), "virt-controller" (snapshot controller) or "timer" (unfreezeTimeout). */
+  via: 'api' | 'virt-controller' | 'timer';
+  user?: string;
+  code: number;
+  message?: string;
+}
+
+export interface FreezeRecord {
+  calls: FreezeCall[];
+  /** "namespace/name" of every VMI frozen right now. */
+  frozen: string[];
+}
+
+async function control<T>(plane: ControlPlane, path: string): Promise<T> {
+  const r = await fetch(plane.controlUrl + path);
+  if (!r.ok) throw new Error(`simulator ${path}: HTTP ${r.status}`);
+  return (await r.json()) as T;
+}
+
+/** Every freeze/unfreeze so far; with namespace, only that namespace's. */
+export async function freezeRecord(plane: ControlPlane, namespace?: string): Promise<FreezeRecord> {
+  const all = await control<FreezeRecord>(plane, '/freezes');
+  if (namespace === undefined) return all;
+  return {
+    calls: all.calls.filter((c) => c.namespace === namespace),
+    frozen: all.frozen.filter((k) => k.startsWith(`${namespace}/`)),
+  };
+}
+
+export interface Upload {
+  time: string;
+  namespace: string;
+  pvc: string;
+  path: string;
+  receivedBytes: number;
+  receivedSha256: string;
+  /** Stored on the volume, after gzip is undone. */
+  size: number;
+  sha256: string;
+}
+
+export async function uploads(plane: ControlPlane, namespace?: string): Promise<Upload[]> {
+  const all = await control<Upload[]>(plane, '/uploads');
+  return namespace === undefined ? all : all.filter((u) => u.namespace === namespace);
+}
+
+export const pvcKey = (namespace: string, name: string): string => `pvc/${namespace}/${name}`;
+export const volumeSnapshotKey = (namespace: string, name: string): string => `volumesnapshot/${namespace}/${name}`;
+
+/** Size and sha256 of the bytes a volume holds now. */
+export function volumeDigest(plane: ControlPlane, key: string): Promise<{ key: string; size: number; sha256: string }> {
+  return control(plane, `/volumes/${key}`);
+}
+
+/** The content the simulator generates for a volume nobody wrote: block i is sha256(key || uint64_be(i)). */
+export function generatedVolumeBytes(key: string, size = 1 << 20): Buffer {
+  const blocks: Buffer[] = [];
+  const counter = Buffer.alloc(8);
+  for (let i = 0n, total = 0; total < size; i++, total += 32) {
+    counter.writeBigUInt64BE(i);
+    blocks.push(createHash('sha256').update(key).update(counter).digest());
+  }
+  return Buffer.concat(blocks).subarray(0, size);
+}
