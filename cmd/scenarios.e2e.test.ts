@@ -10,7 +10,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
 import { condition, waitFor, type Obj } from '../scripts/e2e/fixtures.ts';
-import { peerManifestObjects } from '../scripts/e2e/peer-manifests.ts';
+import { peerManifestObjects } from '../src/testing/peer-manifests.ts';
 import { REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
 
 let plane: ControlPlane;

@@ -17,7 +17,7 @@ import {
   readObject,
   type ControlPlane,
 } from './cluster.ts';
-import { peerManifestFiles, peerManifestObjects } from './peer-manifests.ts';
+import { peerManifestFiles, peerManifestObjects } from '../../src/testing/peer-manifests.ts';
 import { condition, waitFor, type Obj } from './fixtures.ts';
 
 let plane: ControlPlane;

@@ -30,3 +30,8 @@ export function peerManifestText(file: string, storageClass = PEER_STORAGE_CLASS
 export function loadPeerManifest(file: string, namespace = 'ns1'): KubeObject[] {
   return parseManifests(peerManifestText(file), file).map(({ object }) => withDefaultNamespace(object, namespace));
 }
+
+/** The objects of one manifest file as written (no namespace set), `{{KVP_STORAGE_CLASS}}` filled with `storageClass`. */
+export function peerManifestObjects(file: string, storageClass = PEER_STORAGE_CLASS): KubeObject[] {
+  return parseManifests(peerManifestText(file, storageClass), file).map(({ object }) => object);
+}
