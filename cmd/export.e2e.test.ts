@@ -10,7 +10,6 @@ import type { KubeObject } from '../src/model/kube-object.ts';
 import { Kinds } from '../src/model/kinds.ts';
 import { ObjectIndex } from '../src/model/object-index.ts';
 import { describeRef, refKey } from '../src/model/object-ref.ts';
-import { openBundle } from '../src/io/tar/bundle-reader.ts';
 import type { ClusterClient } from '../src/io/cluster/client.ts';
 import { startFaultProxy } from '../src/testing/fault-proxy.ts';
 import {
@@ -28,6 +27,7 @@ import {
 } from '../src/testing/e2e-cluster.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
+import { readWholeBundle } from '../src/testing/read-bundle.ts';
 
 const work = makeTempDir('kvb-export-e2e-');
 let plane: ControlPlane;
@@ -42,15 +42,7 @@ async function namespace(prefix: string): Promise<string> {
 }
 
 async function readBundle(path: string) {
-  const reader = await openBundle(createReadStream(path), path);
-  const metadata = await reader.metadata();
-  const data: { path: string; bytes: Buffer }[] = [];
-  for await (const entry of reader.dataEntries()) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry.stream) chunks.push(chunk as Buffer);
-    data.push({ path: entry.path, bytes: Buffer.concat(chunks) });
-  }
-  await reader.finish();
+  const { metadata, data } = await readWholeBundle(createReadStream(path), path);
   return { ...metadata, data };
 }
 

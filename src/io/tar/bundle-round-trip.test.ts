@@ -11,21 +11,11 @@ import { dataPath, type BundleHeader } from '../../bundle/index.ts';
 import { InputError, InternalError } from '../../errors.ts';
 import { openBundle } from './bundle-reader.ts';
 import { createBundleWriter } from './bundle-writer.ts';
+import { readWholeBundle } from '../../testing/read-bundle.ts';
 
 const [minimal, withExport] = goodFixtures() as [BundleFixture, BundleFixture, BundleFixture];
 
-async function readAll(bytes: Buffer) {
-  const reader = await openBundle(Readable.from([bytes]));
-  const metadata = await reader.metadata();
-  const data: { path: string; bytes: Buffer }[] = [];
-  for await (const entry of reader.dataEntries()) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry.stream) chunks.push(chunk as Buffer);
-    data.push({ path: entry.path, bytes: Buffer.concat(chunks) });
-  }
-  const trailer = await reader.finish();
-  return { metadata, data, trailer };
-}
+const readAll = (bytes: Buffer) => readWholeBundle(Readable.from([bytes]));
 
 async function tarHeaders(bytes: Buffer) {
   const headers = [];
