@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../model/kube-object.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
 import { sendJson, startTestServer, type TestServer } from '../testing/fake-apiserver.ts';
-import type { ExportOptions } from './export-options.ts';
+import type { ExportOptions } from './options.ts';
 import { runExport } from './export.ts';
 import { makeTempDir } from '../testing/temp-dir.ts';
 

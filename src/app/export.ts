@@ -17,7 +17,7 @@ import { compareRefs, describeRef, refKey, type ObjectRef } from '../model/objec
 import { openOutput } from '../io/files/output.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { TOOL_VERSION } from '../version.ts';
-import type { ExportOptions } from './export-options.ts';
+import type { ExportOptions } from './options.ts';
 import { closure, planQuiesce, selectRoots, virtualMachinesOf, withRevisionNames, type QuiesceDecision } from './export-selection.ts';
 import { installInterrupt, type Interrupt } from './interrupt.ts';
 
