@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -22,21 +21,20 @@ import type { RestoreSummary } from '../src/restore/summary.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
 import { runCli } from '../src/testing/run-cli.ts';
 import { kindInfo } from '../src/model/kinds.ts';
+import { makeTempDir } from '../src/testing/temp-dir.ts';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
-let work: string;
+const work = makeTempDir('kvbackup-restore-e2e-');
 const namespaces: string[] = [];
 
 before(async () => {
   plane = await connect();
   kc = kubeConfig(plane);
-  work = mkdtempSync(join(tmpdir(), 'kvbackup-restore-e2e-'));
 });
 
 after(async () => {
   for (const namespace of namespaces) await deleteNamespace(kc, namespace);
-  rmSync(work, { recursive: true, force: true });
 });
 
 async function freshNamespace(prefix: string): Promise<string> {

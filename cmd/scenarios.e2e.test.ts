@@ -2,38 +2,36 @@
 // state, export the namespace, delete it, restore, check; and each once through export | transform | restore.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { parseManifests } from '../src/model/parse-manifests.ts';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
 import { condition, waitFor, type Obj } from '../scripts/e2e/fixtures.ts';
 import { peerManifestObjects } from '../src/testing/peer-manifests.ts';
 import { REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
+import { makeTempDir } from '../src/testing/temp-dir.ts';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
-let work: string;
+const work = makeTempDir('kvbackup-scenarios-');
 const namespaces: string[] = [];
 
 before(async () => {
   plane = await connect();
   kc = kubeConfig(plane);
-  work = mkdtempSync(join(tmpdir(), 'kvbackup-scenarios-'));
 });
 
 after(async () => {
   for (const namespace of namespaces) await deleteNamespace(kc, namespace);
-  rmSync(work, { recursive: true, force: true });
 });
 
 /** A peer manifest, or one of testdata/scenarios/ (the manifests the peer folder lacks). */
 function manifest(file: string): KubernetesObject[] {
   if (!file.startsWith('testdata:')) return peerManifestObjects(file, plane.storageClass);
   const text = readFileSync(join(REPO_ROOT, 'testdata/scenarios', file.slice('testdata:'.length)), 'utf8').replaceAll('{{KVP_STORAGE_CLASS}}', plane.storageClass);
-  return parseAllDocuments(text).map((doc) => doc.toJS() as KubernetesObject);
+  return parseManifests(text, file).map(({ object }) => object);
 }
 
 const VM = (namespace: string, name: string): Obj => ({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name, namespace } });
