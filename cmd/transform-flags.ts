@@ -1,79 +1,52 @@
-// The transform rule flags, shared by `transform` and `restore`.
+// The transform option flags, shared by `transform` and `restore`, derived from the options the rules declare.
 
-import type { Argv } from 'yargs';
-import type { TransformFlags } from '../src/app/options.ts';
+import type { Argv, Options } from 'yargs';
+import { TRANSFORM_OPTION_FLAGS, type TransformFlags } from '../src/app/options.ts';
 import { parsePairs } from './flags.ts';
 
-const RUN_STRATEGIES = ['Always', 'Halted', 'Manual', 'RerunOnFailure', 'Once'] as const;
-const identityModes = ['remap', 'clear', 'keep'] as const;
-
-/** `seedDefault` says what happens without --seed (transform: random; restore: derived from the input). */
-export function withTransformFlags<T>(yargs: Argv<T>, seedDefault = 'random, printed on stderr') {
-  return yargs
-    .option('mac', {
-      choices: identityModes,
-      default: 'remap' as const,
-      description: 'MAC addresses: give each a new locally administered one, clear them, or keep them',
-    })
-    .option('mac-map', {
-      type: 'string',
-      description: 'YAML or JSON file of explicit old: new MAC pairs; remap fills the rest',
-      requiresArg: true,
-    })
-    .option('firmware', {
-      choices: identityModes,
-      default: 'remap' as const,
-      description: 'Firmware serial and UUID: remap, clear or keep',
-    })
-    .option('seed', {
-      type: 'string',
-      description: `Seed for remapping, so the same input gives the same output (default: ${seedDefault})`,
-      requiresArg: true,
-    })
-    .option('target-namespace', {
-      type: 'string',
-      description: 'Move every namespaced object to this namespace',
-      requiresArg: true,
-    })
-    .option('namespace-map', {
-      type: 'string',
-      array: true,
-      description: 'Move namespace old to new (old=new, repeatable)',
-      requiresArg: true,
-      coerce: (values: string[]) => values && parsePairs('namespace-map', values),
-    })
-    .option('storage-class-map', {
-      type: 'string',
-      array: true,
-      description: 'Replace storage class old by new (old=new, repeatable)',
-      requiresArg: true,
-      coerce: (values: string[]) => values && parsePairs('storage-class-map', values),
-    })
-    .option('run-strategy', {
-      choices: RUN_STRATEGIES,
-      description: "Set the restored VMs' runStrategy (and drop spec.running)",
-    })
-    .conflicts('target-namespace', 'namespace-map');
+/**
+ * Adds one flag per declared option. No flag has a yargs default (help shows it): restore must tell a flag given
+ * from one left out. `seedDefault` says what happens without the required options (transform: a random seed;
+ * restore: one derived from the input).
+ */
+export function withTransformFlags<T>(yargs: Argv<T>, seedDefault = 'random, printed on stderr'): Argv<T> {
+  const options: Record<string, Options> = {};
+  for (const { declaration } of TRANSFORM_OPTION_FLAGS) {
+    const { flag, schema } = declaration;
+    const option: Options = { description: flag.description, requiresArg: true };
+    if (declaration.default !== undefined) option.defaultDescription = String(declaration.default);
+    else if (declaration.required) option.defaultDescription = seedDefault;
+    if (flag.argument === 'pairs') {
+      option.type = 'string';
+      option.array = true;
+      option.coerce = (values: string[]) => values && parsePairs(flag.name, values);
+    } else if (Array.isArray(schema['enum'])) {
+      option.choices = schema['enum'] as string[];
+    } else {
+      option.type = 'string';
+    }
+    options[flag.name] = option;
+  }
+  // Typed as the input: the flags are read back by option key, through readTransformFlags.
+  let result = yargs.options(options) as Argv<T>;
+  for (const { key, declaration } of TRANSFORM_OPTION_FLAGS) {
+    for (const other of declaration.excludes ?? []) {
+      const otherFlag = TRANSFORM_OPTION_FLAGS.find((option) => option.key === other)?.declaration.flag.name;
+      if (otherFlag !== undefined && key < other) result = result.conflicts(declaration.flag.name, otherFlag);
+    }
+  }
+  return result;
 }
 
-export function readTransformFlags(argv: {
-  mac: TransformFlags['mac'];
-  'mac-map'?: string | undefined;
-  firmware: TransformFlags['firmware'];
-  seed?: string | undefined;
-  'target-namespace'?: string | undefined;
-  'namespace-map'?: unknown;
-  'storage-class-map'?: unknown;
-  'run-strategy'?: TransformFlags['runStrategy'];
-}): TransformFlags {
-  return {
-    mac: argv.mac,
-    macMapFile: argv['mac-map'],
-    firmware: argv.firmware,
-    seed: argv.seed,
-    targetNamespace: argv['target-namespace'],
-    namespaceMap: argv['namespace-map'] as Record<string, string> | undefined,
-    storageClassMap: argv['storage-class-map'] as Record<string, string> | undefined,
-    runStrategy: argv['run-strategy'],
-  };
+/** The transform flags of parsed arguments, by option key. */
+export function readTransformFlags(argv: object): TransformFlags {
+  const values: Record<string, unknown> = {};
+  const files: Record<string, unknown> = {};
+  for (const { key, declaration } of TRANSFORM_OPTION_FLAGS) {
+    const value = (argv as { [flag: string]: unknown })[declaration.flag.name];
+    if (value === undefined) continue;
+    if (declaration.flag.argument === 'file') files[key] = value;
+    else values[key] = value;
+  }
+  return { ...values, files } as TransformFlags;
 }

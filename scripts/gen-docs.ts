@@ -1,10 +1,15 @@
-// Rewrites the README's generated tables (transform rules, edge families) from the registries.
+// Rewrites the README's generated tables (transform rules and options, edge families) and the options schema from the registries.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { regenerate } from '../src/docs/reference-tables.ts';
+import { regenerate, transformOptionsSchemaFile } from '../src/docs/reference-tables.ts';
 
-const path = new URL('../README.md', import.meta.url);
-const before = readFileSync(path, 'utf8');
-const after = regenerate(before);
-if (after !== before) writeFileSync(path, after);
-process.stdout.write(after === before ? 'README.md is up to date\n' : 'README.md tables regenerated\n');
+function update(relative: string, render: (before: string) => string): void {
+  const path = new URL(`../${relative}`, import.meta.url);
+  const before = readFileSync(path, 'utf8');
+  const after = render(before);
+  if (after !== before) writeFileSync(path, after);
+  process.stdout.write(after === before ? `${relative} is up to date\n` : `${relative} regenerated\n`);
+}
+
+update('README.md', regenerate);
+update('schemas/transform-options.schema.json', transformOptionsSchemaFile);

@@ -1,19 +1,16 @@
 // Typed options of the use cases, as the command line hands them over.
 
-import type { IdentityMode, RunStrategy } from '../transform/index.ts';
+import { TRANSFORM_OPTIONS, type TransformOption, type TransformOptions } from '../transform/index.ts';
 import type { QuiesceMode } from './export-selection.ts';
 
-/** The transform rule flags, shared by `transform` and `restore`. */
-export interface TransformFlags {
-  mac: IdentityMode;
-  macMapFile: string | undefined;
-  firmware: IdentityMode;
-  seed: string | undefined;
-  targetNamespace: string | undefined;
-  namespaceMap: Record<string, string> | undefined;
-  storageClassMap: Record<string, string> | undefined;
-  runStrategy: RunStrategy | undefined;
-}
+/**
+ * The transform options as the command line gives them (absent or undefined: not given), shared by `transform`
+ * and `restore`: the values, and in `files` the names of the files that hold the options given as a file.
+ */
+export type TransformFlags = Partial<TransformOptions> & { files?: Partial<Record<keyof TransformOptions, string>> };
+
+/** The flags of the transform options, as the rules declare them: the command line derives its flags from these. */
+export const TRANSFORM_OPTION_FLAGS: readonly TransformOption[] = TRANSFORM_OPTIONS;
 
 /** Where `graph` reads objects from: manifests or a bundle, or a cluster's namespaces. */
 export type GraphSource =

@@ -96,7 +96,7 @@ async function prepare(input: LoadedInput, options: RestoreOptions, streams: Std
     if (flags.seed === undefined) note(streams, `restore: seed ${seed} (derived from the input, so a re-run gives the same identities; --seed chooses another)`);
     const result = transform(input.index, await resolveFlags(flags, seed));
     objects = result.objects;
-    mapNamespace = namespaceMapper(result.report.options as unknown as Record<string, never>);
+    mapNamespace = namespaceMapper(result.report.options);
     note(streams, `restore: transformed ${input.index.size} objects: ${result.objects.length} to restore, ${result.report.dropped.length} dropped, ${result.report.changes.length} changes`);
     for (const warning of result.report.warnings) note(streams, `warning: ${warning.message}`);
   }

@@ -5,11 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader } from '../bundle/index.ts';
 import { InputError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { JsonValue, KubeObject } from '../model/kube-object.ts';
 import { ObjectIndex } from '../model/object-index.ts';
 import { parseDocuments } from '../model/parse-manifests.ts';
 import { refOf } from '../model/object-ref.ts';
-import { RULE_NAMES, transform, validateMacMap, type TransformOptionsInput, type TransformReport } from '../transform/index.ts';
+import { checkOptionValue, RULE_NAMES, transform, transformOption, type TransformOptionsInput, type TransformReport } from '../transform/index.ts';
 import { openOutput, writeOutput } from '../io/files/output.ts';
 import { createBundleWriter } from '../io/tar/bundle-writer.ts';
 import { toJson, toYamlStream } from '../io/term/render.ts';
@@ -70,24 +70,27 @@ function runRules(input: LoadedInput, options: TransformOptionsInput, keepReport
   return keepReport ? { objects, report, summary } : { objects, summary };
 }
 
-/** The flags as transform options: reads the MAC map file and fills in the seed. */
+/** The flags as transform options: reads the options given as files and fills in the seed. */
 export async function resolveFlags(flags: TransformFlags, seed: string): Promise<TransformOptionsInput> {
-  const resolved: TransformOptionsInput = { seed, mac: flags.mac, firmware: flags.firmware };
-  if (flags.macMapFile) resolved.macMap = await readMacMap(flags.macMapFile);
-  if (flags.targetNamespace) resolved.targetNamespace = flags.targetNamespace;
-  if (flags.namespaceMap) resolved.namespaceMap = flags.namespaceMap;
-  if (flags.storageClassMap) resolved.storageClassMap = flags.storageClassMap;
-  if (flags.runStrategy) resolved.runStrategy = flags.runStrategy;
+  const { files = {}, ...values } = flags;
+  const resolved: TransformOptionsInput = { ...values, seed };
+  for (const [key, file] of Object.entries(files)) {
+    if (file !== undefined) (resolved as Record<string, JsonValue>)[key] = await readOptionFile(key, file);
+  }
   return resolved;
 }
 
-async function readMacMap(file: string): Promise<Record<string, string>> {
+/**
+ * Reads an option given as a YAML or JSON file (one document) and checks it against the option's declaration.
+ * @throws InputError naming the file.
+ */
+async function readOptionFile(key: string, file: string): Promise<JsonValue> {
   const text = await readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
     throw new InputError(`${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`);
   });
   const documents = parseDocuments(text, file);
-  if (documents.length !== 1) throw new InputError(`${file}: a MAC map is one YAML or JSON object, found ${documents.length} documents`);
-  return validateMacMap(documents[0]?.value, file);
+  if (documents.length !== 1) throw new InputError(`${file}: the value of --${transformOption(key)?.declaration.flag.name ?? key} is one YAML or JSON document, found ${documents.length}`);
+  return checkOptionValue(key, documents[0]!.value, file);
 }
 
 async function writeBundle(

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../errors.ts';
+import { TRANSFORM_OPTIONS } from '../transform/index.ts';
 import { checkAlreadyTransformed, deriveSeed, namespaceMapper } from './transform-plan.ts';
 
 const refs = [
@@ -24,6 +25,23 @@ describe('restore transform planning', () => {
       assert.match(error.message, /already transformed.*--target-namespace, --run-strategy/);
       return true;
     });
+  });
+
+  it('names every declared option that rewrites a bundle, given as a value or as a file, and only those', () => {
+    const message = (flags: Parameters<typeof checkAlreadyTransformed>[0]) => {
+      try {
+        checkAlreadyTransformed(flags, ['r']);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    for (const { key, declaration } of TRANSFORM_OPTIONS) {
+      const given = declaration.flag.argument === 'file' ? { files: { [key]: 'f.yaml' } } : { [key]: 'x' };
+      assert.equal(message(given).includes(`--${declaration.flag.name} would`), declaration.rewrites, key);
+    }
+    assert.equal(message({ mac: 'remap' }), message({ mac: 'keep' }), 'a flag given with its default value counts as given');
+    assert.equal(message({ files: {} }), '');
   });
 
   it('maps namespaces as the transform options moved them', () => {

@@ -4,32 +4,22 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.ts';
 import { compareStrings, refKey, type ObjectRef } from '../model/object-ref.ts';
 import { isRecord, type JsonValue } from '../model/kube-object.ts';
+import { TRANSFORM_OPTIONS, type TransformOptions } from '../transform/index.ts';
 
-/** The transform flags as restore receives them (undefined: not given). */
-export interface GivenTransformFlags {
-  macMapFile?: string | undefined;
-  seed?: string | undefined;
-  targetNamespace?: string | undefined;
-  namespaceMap?: Record<string, string> | undefined;
-  storageClassMap?: Record<string, string> | undefined;
-  runStrategy?: string | undefined;
-}
+/** The transform flags as restore receives them (undefined: not given): values, and the options given as files. */
+export type GivenTransformFlags = Partial<TransformOptions> & { files?: { [key: string]: string | undefined } };
 
 /**
- * A bundle whose header says it was transformed is restored as it is; a flag that would transform it again is a
- * usage error (remapping twice gives different identities than the transform run that was reviewed). `--mac` and
- * `--firmware` have defaults and cannot be told apart from not given, so they are ignored for such a bundle.
+ * A bundle whose header says it was transformed is restored as it is; a flag of an option that rewrites a bundle
+ * (its declaration says so) is a usage error: remapping twice gives other identities than the transform run that
+ * was reviewed.
  * @throws UsageError naming the flags.
  */
 export function checkAlreadyTransformed(flags: GivenTransformFlags, rules: readonly string[]): void {
-  const given = [
-    flags.macMapFile !== undefined && '--mac-map',
-    flags.seed !== undefined && '--seed',
-    flags.targetNamespace !== undefined && '--target-namespace',
-    flags.namespaceMap !== undefined && '--namespace-map',
-    flags.storageClassMap !== undefined && '--storage-class-map',
-    flags.runStrategy !== undefined && '--run-strategy',
-  ].filter((flag): flag is string => typeof flag === 'string');
+  const values = flags as { [key: string]: unknown };
+  const given = TRANSFORM_OPTIONS.filter(
+    ({ key, declaration }) => declaration.rewrites && (values[key] !== undefined || flags.files?.[key] !== undefined),
+  ).map(({ declaration }) => `--${declaration.flag.name}`);
   if (given.length === 0) return;
   throw new UsageError(
     `the bundle was already transformed (rules: ${rules.join(', ') || 'none'}); ${given.join(', ')} would transform it again: ` +

@@ -5,13 +5,20 @@ export {
   DEFAULT_TRANSFORM_OPTIONS,
   IDENTITY_MODES,
   RUN_STRATEGIES,
+  TRANSFORM_OPTIONS,
+  TRANSFORM_OPTIONS_SCHEMA_ID,
+  checkOptionValue,
   resolveTransformOptions,
+  transformOption,
   transformOptionsSchema,
   type IdentityMode,
   type RunStrategy,
+  type TransformOption,
+  type TransformOptionKey,
   type TransformOptions,
   type TransformOptionsInput,
 } from './options.ts';
+export { defineOption, type FlagArgument, type OptionDeclaration, type OptionFlag } from './option.ts';
 export {
   REPORT_API_VERSION,
   REPORT_KIND,

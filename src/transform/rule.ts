@@ -4,7 +4,7 @@ import type { JsonValue, KubeObject } from '../model/kube-object.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 import type { ObjectRef } from '../model/object-ref.ts';
 import type { GroupKind } from '../model/kinds.ts';
-import type { TransformOptions } from './options.ts';
+import type { OptionDeclarations, OptionValues } from './option.ts';
 
 /**
  * One change to one object, at a JSON Pointer. `add` creates a member that is absent (creating missing parent
@@ -22,26 +22,36 @@ export type RuleResult = { drop: string } | { ops: Op[]; warnings?: string[] } |
 /** Pure: reads the original object (never changed by other rules), returns a description of the changes. */
 export type RuleFunction = (object: KubeObject, ref: ObjectRef) => RuleResult;
 
-/** What `create` gets: the whole input and the options, both read-only. */
-export interface RuleContext {
+/** What `create` gets: the whole input and the values of the options the rule declares, both read-only. */
+export interface RuleContext<O extends OptionDeclarations = OptionDeclarations> {
   readonly index: ObjectIndex;
-  readonly options: Readonly<TransformOptions>;
+  readonly options: OptionValues<O>;
 }
 
-export interface Rule {
+/** What a rule without options declares. */
+type NoOptions = Record<never, never>;
+
+export interface Rule<O extends OptionDeclarations = OptionDeclarations> {
   /** Kebab-case, verb first, equal to the file's basename. */
   readonly name: string;
   /** One sentence starting with a verb. */
   readonly description: string;
   /** The kinds the rule looks at; absent means every kind. */
   readonly kinds?: readonly GroupKind[];
+  /**
+   * The options the rule reads, by key: schema, default, flag. The command-line flags, the options schema
+   * (schemas/transform-options.schema.json) and restore's checks are derived from these declarations. An option
+   * two rules read is one shared declaration, listed by both.
+   */
+  readonly options?: O;
   /** Runs once per transform run (precompute shared state here) and returns the per-object function. */
-  create(context: RuleContext): RuleFunction;
+  create(context: RuleContext<O>): RuleFunction;
 }
 
 /** Declares a rule; the result is frozen. */
-export function defineRule(rule: Rule): Rule {
+export function defineRule<O extends OptionDeclarations = NoOptions>(rule: Rule<O>): Rule<O> {
   if (rule.kinds) Object.freeze(rule.kinds);
+  if (rule.options) Object.freeze(rule.options);
   return Object.freeze(rule);
 }
 

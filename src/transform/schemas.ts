@@ -1,9 +1,10 @@
-// The transform's JSON Schemas (report, MAC map), compiled once by one Ajv instance.
+// The transform's JSON Schemas (report, MAC map, options), compiled once by one Ajv instance.
 
 import { InternalError } from '../errors.ts';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import macMapSchema from '../../schemas/mac-map.v1alpha1.schema.json' with { type: 'json' };
 import reportSchema from '../../schemas/report.v1alpha1.schema.json' with { type: 'json' };
+import transformOptionsSchema from '../../schemas/transform-options.schema.json' with { type: 'json' };
 
 export { macMapSchema, reportSchema };
 
@@ -18,7 +19,7 @@ const validators = new Map<string, ValidateFunction>();
 export function validatorFor(ref: string): ValidateFunction {
   let validate = validators.get(ref);
   if (!validate) {
-    ajv ??= new Ajv({ allErrors: true, strict: true, schemas: [macMapSchema, reportSchema] });
+    ajv ??= new Ajv({ allErrors: true, strict: true, schemas: [macMapSchema, reportSchema, transformOptionsSchema] });
     validate = ref.includes('#') ? ajv.compile({ $ref: ref }) : ajv.getSchema(ref);
     if (!validate) throw new InternalError(`no schema ${ref}`);
     validators.set(ref, validate);

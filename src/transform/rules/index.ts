@@ -17,7 +17,7 @@ import stripServerMetadata from './strip-server-metadata.ts';
  * changes and added keys; the rules that read status and owner references still come before
  * strip-server-metadata, which removes them, so the list reads the way the data flows.
  */
-export const RULES: readonly Rule[] = Object.freeze([
+export const RULES = Object.freeze([
   dropOwnedVmis,
   dropLauncherPods,
   annotateCdiPopulated,
@@ -28,7 +28,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   remapNamespaces,
   remapStorageClasses,
   setRunStrategy,
-]);
+] as const satisfies readonly Rule[]);
 
 /** Rule names in run order. */
 export const RULE_NAMES: readonly string[] = Object.freeze(RULES.map((rule) => rule.name));

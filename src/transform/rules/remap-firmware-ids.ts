@@ -6,6 +6,8 @@ import { assignNewValues } from '../remap/assign.ts';
 import { candidateSerial } from '../remap/serial.ts';
 import { candidateUuid, normaliseUuid } from '../remap/uuid.ts';
 import { changes, defineRule, NO_CHANGES, type Op } from '../rule.ts';
+import { defineOption } from '../option.ts';
+import { IDENTITY_MODES, seedOption, type IdentityMode } from '../remap/shared-options.ts';
 import { firmwareIdOf } from '../vm-specs.ts';
 import { VMI_SPEC_KINDS } from '../../model/kinds.ts';
 
@@ -24,11 +26,25 @@ function allValues(index: ObjectIndex, field: 'serial' | 'uuid', normalise: (val
 
 const nonEmptyString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
+const firmwareOption = defineOption<IdentityMode>({
+  schema: { enum: [...IDENTITY_MODES] },
+  default: 'remap',
+  flag: {
+    name: 'firmware',
+    argument: 'value',
+    description: 'Firmware serial and UUID: remap, clear or keep',
+    documentation:
+      'firmware `serial` and `uuid` (default `remap`: a serial keeps its length and the character class of each position; a UUID becomes a valid RFC 4122 v4 UUID; nothing is invented where there was none)',
+  },
+  rewrites: true,
+});
+
 export default defineRule({
   name: 'remap-firmware-ids',
   description:
     "Remap (or clear) firmware serials and UUIDs, keeping each serial's shape and giving RFC 4122 version 4 UUIDs, the same old value to the same new one everywhere.",
   kinds: VMI_SPEC_KINDS,
+  options: { firmware: firmwareOption, seed: seedOption },
   create({ index, options }) {
     if (options.firmware === 'keep') return NO_CHANGES;
     if (options.firmware === 'clear') {

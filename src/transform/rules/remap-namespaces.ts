@@ -6,11 +6,32 @@ import { namespaceReferencesOf } from '../namespace-references.ts';
 import { setOp } from '../ops.ts';
 import { pointer } from '../pointer.ts';
 import { changes, defineRule, NO_CHANGES, type Op } from '../rule.ts';
+import { defineOption, DNS_LABEL_SCHEMA, nameMapSchema } from '../option.ts';
+
+const targetNamespaceOption = defineOption<string>({
+  schema: DNS_LABEL_SCHEMA,
+  flag: { name: 'target-namespace', argument: 'value', description: 'Move every namespaced object to this namespace' },
+  rewrites: true,
+  excludes: ['namespaceMap'],
+});
+
+const namespaceMapOption = defineOption<Record<string, string>>({
+  schema: nameMapSchema(DNS_LABEL_SCHEMA),
+  flag: {
+    name: 'namespace-map',
+    argument: 'pairs',
+    description: 'Move namespace old to new (old=new, repeatable)',
+    documentation: 'move only the namespaces named (repeatable); not together with `--target-namespace`',
+  },
+  rewrites: true,
+  excludes: ['targetNamespace'],
+});
 
 export default defineRule({
   name: 'remap-namespaces',
   description:
     'Remap the namespaces of objects to the target or mapped ones and rewrite every reference naming a moved namespace, reporting references into namespaces that stay.',
+  options: { targetNamespace: targetNamespaceOption, namespaceMap: namespaceMapOption },
   create({ index, options }) {
     const { targetNamespace, namespaceMap } = options;
     if (targetNamespace === undefined && namespaceMap === undefined) return NO_CHANGES;
