@@ -7,6 +7,8 @@ import datasourceSource from './datasource-source.ts';
 import datavolumePvc from './datavolume-pvc.ts';
 import datavolumeSource from './datavolume-source.ts';
 import dvtemplateSource from './dvtemplate-source.ts';
+import hookSidecarSources from './hook-sidecar-sources.ts';
+import importSourceCredentials from './import-source-credentials.ts';
 import networkAttachmentDefinition from './network-attachment-definition.ts';
 import poolVm from './pool-vm.ts';
 import pvcDataSource from './pvc-data-source.ts';
@@ -34,6 +36,8 @@ export const EDGE_FAMILIES: readonly EdgeFamily[] = Object.freeze([
   datavolumePvc,
   datavolumeSource,
   dvtemplateSource,
+  hookSidecarSources,
+  importSourceCredentials,
   networkAttachmentDefinition,
   poolVm,
   pvcDataSource,

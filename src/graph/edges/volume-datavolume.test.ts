@@ -24,6 +24,21 @@ edgeTester.run(family, {
     },
   ],
   invalid: [
+    {
+      name: 'DataVolume garbage-collected by CDI: its claim alone satisfies the volume, and is required',
+      object: makeVm('vm1', { volumes: [dvVolume('dv1')] }),
+      others: [makeObject(Kinds.PersistentVolumeClaim, 'dv1')],
+      edges: [
+        { to: { ...Kinds.DataVolume, namespace: 'ns1', name: 'dv1' }, reason: vmPath(0), optional: true },
+        { to: { ...Kinds.PersistentVolumeClaim, namespace: 'ns1', name: 'dv1' }, reason: vmPath(0), optional: false },
+      ],
+    },
+    {
+      name: 'claim and DataVolume both present: the DataVolume is required as before',
+      object: makeVm('vm1', { volumes: [dvVolume('dv1')] }),
+      others: [makeObject(Kinds.PersistentVolumeClaim, 'dv1'), makeObject(Kinds.DataVolume, 'dv1')],
+      edges: pair('dv1', vmPath(0)),
+    },
     { name: 'VM with a DataVolume volume (the guide)', object: makeVm('vm1', { volumes: [dvVolume('dv1')] }), edges: pair('dv1', vmPath(0)) },
     {
       name: 'DataVolume present in the input changes nothing',
