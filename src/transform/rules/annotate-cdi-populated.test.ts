@@ -9,6 +9,24 @@ const ownedByDv = (name: string) => ownedBy('cdi.kubevirt.io/v1beta1', 'DataVolu
 
 ruleTester.run(rule, {
   valid: [
+    {
+      name: 'claim of a DataVolume missing from the input, no CDI record of completion: left as it is, with a warning',
+      object: pvc('d', {}, { ownerReferences: ownedByDv('d') }),
+      warnings: [
+        "its DataVolume DataVolume.cdi.kubevirt.io ns1/d is not in the input and CDI did not record that the claim's population completed; left as it is",
+      ],
+    },
+    {
+      name: 'claim of a DataVolume missing from the input whose import pod is still running: left as it is',
+      object: pvc('d', {}, { ownerReferences: ownedByDv('d'), annotations: { 'cdi.kubevirt.io/storage.pod.phase': 'Running' } }),
+      warnings: [
+        "its DataVolume DataVolume.cdi.kubevirt.io ns1/d is not in the input and CDI did not record that the claim's population completed; left as it is",
+      ],
+    },
+    {
+      name: 'claim CDI garbage collection detached from its DataVolume (owned by the VM now): nothing to do, KubeVirt adopts it',
+      object: pvc('d', {}, { ownerReferences: ownedBy('kubevirt.io/v1', 'VirtualMachine', 'vm1'), annotations: { 'cdi.kubevirt.io/storage.pod.phase': 'Succeeded' } }),
+    },
     { name: 'DataVolume still importing', object: dv('d', {}, {}, { status: { phase: 'ImportInProgress' } }) },
     { name: 'DataVolume without status', object: dv('d') },
     {
@@ -50,11 +68,21 @@ ruleTester.run(rule, {
       drop: 'its DataVolume DataVolume.cdi.kubevirt.io ns1/d is in phase Failed, not Succeeded, so CDI populates the claim again',
     },
     {
-      name: 'claim of a DataVolume missing from the input is kept, annotated and reported',
-      object: pvc('d', {}, { ownerReferences: ownedByDv('d') }),
+      name: 'claim of a DataVolume missing from the input, CDI recorded its import Succeeded: annotated and reported',
+      object: pvc('d', {}, { ownerReferences: ownedByDv('d'), annotations: { 'cdi.kubevirt.io/storage.pod.phase': 'Succeeded' } }),
       ops: [{ op: 'add', path: '/metadata/annotations/cdi.kubevirt.io~1storage.populatedFor', new: 'd' }],
-      output: pvc('d', {}, { ownerReferences: ownedByDv('d'), annotations: { 'cdi.kubevirt.io/storage.populatedFor': 'd' } }),
-      warnings: ['its DataVolume DataVolume.cdi.kubevirt.io ns1/d is not in the input; kept the claim and marked it populated'],
+      output: pvc('d', {}, {
+        ownerReferences: ownedByDv('d'),
+        annotations: { 'cdi.kubevirt.io/storage.pod.phase': 'Succeeded', 'cdi.kubevirt.io/storage.populatedFor': 'd' },
+      }),
+      warnings: ['its DataVolume DataVolume.cdi.kubevirt.io ns1/d is not in the input; marked the claim populated, as CDI recorded (cdi.kubevirt.io/storage.pod.phase: Succeeded)'],
+    },
+    {
+      name: 'claim of a DataVolume missing from the input, CDI recorded the clone complete: annotated',
+      object: pvc('d', {}, { ownerReferences: ownedByDv('d'), annotations: { 'k8s.io/CloneOf': 'true' } }),
+      ops: [{ op: 'add', path: '/metadata/annotations/cdi.kubevirt.io~1storage.populatedFor', new: 'd' }],
+      output: pvc('d', {}, { ownerReferences: ownedByDv('d'), annotations: { 'k8s.io/CloneOf': 'true', 'cdi.kubevirt.io/storage.populatedFor': 'd' } }),
+      warnings: ['its DataVolume DataVolume.cdi.kubevirt.io ns1/d is not in the input; marked the claim populated, as CDI recorded (k8s.io/CloneOf: true)'],
     },
     {
       name: 'claim of a DataVolume without phase is kept and reported',

@@ -10,6 +10,23 @@ import { changes, defineRule } from '../rule.ts';
 
 const SUCCEEDED = 'Succeeded';
 
+/**
+ * The claim annotations by which CDI itself records that it finished populating a claim
+ * (pkg/controller/common/util.go: IsPVCComplete reads AnnPodPhase; AnnCloneOf "is used to indicate that cloning
+ * was complete").
+ */
+const POPULATION_DONE: readonly (readonly [annotation: string, value: string])[] = [
+  ['cdi.kubevirt.io/storage.pod.phase', 'Succeeded'],
+  ['k8s.io/CloneOf', 'true'],
+];
+
+/** The CDI annotation that says the claim's population completed, or undefined. */
+function populationDone(claim: KubeObject): string | undefined {
+  const annotations = claim.metadata.annotations ?? {};
+  const found = POPULATION_DONE.find(([key, value]) => annotations[key] === value);
+  return found && `${found[0]}: ${found[1]}`;
+}
+
 function annotate(object: KubeObject, key: string, value: string) {
   const annotations = object.metadata.annotations ?? {};
   const current = Object.hasOwn(annotations, key) ? annotations[key] : undefined;
@@ -19,7 +36,7 @@ function annotate(object: KubeObject, key: string, value: string) {
 export default defineRule({
   name: 'annotate-cdi-populated',
   description:
-    'Annotate Succeeded DataVolumes with storage.prePopulated and the claims DataVolumes own with storage.populatedFor, and drop claims whose DataVolume did not succeed.',
+    'Annotate Succeeded DataVolumes with storage.prePopulated and the claims DataVolumes own with storage.populatedFor (when the DataVolume is absent, only if CDI recorded on the claim that it completed), and drop claims whose DataVolume did not succeed.',
   kinds: [Kinds.DataVolume, Kinds.PersistentVolumeClaim],
   create({ index }) {
     return (object, ref) => {
@@ -34,8 +51,13 @@ export default defineRule({
       const dv = index.get(dvRef);
       const ops = annotate(object, Annotations.populatedFor, owner.name);
       if (!dv) {
-        // DataVolume garbage collection leaves the claim alone: keep its data, let a recreated DataVolume adopt it.
-        return changes(ops, [`its DataVolume ${describeRef(dvRef)} is not in the input; kept the claim and marked it populated`]);
+        // Without its DataVolume only CDI's own record on the claim says whether the data is complete; a claim
+        // marked populated while half imported would be adopted as it is.
+        const done = populationDone(object);
+        if (done === undefined) {
+          return changes([], [`its DataVolume ${describeRef(dvRef)} is not in the input and CDI did not record that the claim's population completed; left as it is`]);
+        }
+        return changes(ops, [`its DataVolume ${describeRef(dvRef)} is not in the input; marked the claim populated, as CDI recorded (${done})`]);
       }
       const phase = getString(dv, 'status', 'phase');
       if (phase === undefined) {

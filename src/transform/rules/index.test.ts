@@ -12,6 +12,12 @@ const ruleFiles = readdirSync(here)
   .sort();
 const VERBS = ['add', 'annotate', 'copy', 'drop', 'remap', 'set', 'strip'];
 
+/** The option cell of each rule's row in docs/transform-rules.md. */
+function documentedOptions(): Map<string, string> {
+  const doc = readFileSync(new URL('../../../docs/transform-rules.md', import.meta.url), 'utf8');
+  return new Map([...doc.matchAll(/^\| *\d+ *\| *`([a-z0-9-]+)` *\|.*\|([^|]*)\| *$/gm)].map((match) => [match[1]!, match[2]!]));
+}
+
 /** The rule names of the table in docs/transform-rules.md, in order. */
 function documentedOrder(): string[] {
   const doc = readFileSync(new URL('../../../docs/transform-rules.md', import.meta.url), 'utf8');
@@ -55,6 +61,13 @@ describe('transform rule registry', () => {
         assert.ok(rule.description.startsWith(verb[0]!.toUpperCase() + verb.slice(1) + ' '), rule.description);
         assert.ok(rule.description.endsWith('.'), 'ends with a full stop');
         assert.equal(rule.description.slice(0, -1).match(/[.!?](\s|$)/), null, 'one sentence');
+      });
+
+      it('documents the options it declares (seed aside: the remap algorithm page covers it)', () => {
+        const cell = documentedOptions().get(rule.name) ?? '';
+        for (const key of Object.keys(rule.options ?? {})) {
+          if (key !== 'seed') assert.ok(cell.includes(`\`${key}\``), `docs/transform-rules.md: ${rule.name} does not name option ${key}`);
+        }
       });
 
       it('is frozen', () => {
