@@ -1,14 +1,21 @@
 // Text renderings of documents: JSON and YAML that YAML 1.1 and 1.2 readers read alike.
 
-import { Document, parse, visit, Scalar } from 'yaml';
+import { Document, parse, visit, Scalar, type Tags } from 'yaml';
 
 /** Pretty JSON with a trailing newline; key order is the document's own. */
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** YAML 1.2 reads these plain scalars as non-strings although YAML 1.1 does not (octal `0o17`). */
-const YAML_12_ONLY = /^[-+]?0o[0-7]+$/;
+/**
+ * Plain scalars the yaml library's 1.1 schema does not quote although some reader takes them for another type:
+ * YAML 1.2's octal `0o17`, and the 1.1 types `=` (value) and `<<` (merge key), which PyYAML resolves (its
+ * resolver.py: `^(?:=)$`, `^(?:<<)$`) and then refuses or merges.
+ */
+const MISREAD_PLAIN = /^(?:[-+]?0o[0-7]+|=|<<)$/;
+
+/** The 1.1 schema without its merge type, which would print the string `<<` as a bare merge key. */
+const WITHOUT_MERGE_KEYS = (tags: Tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:merge');
 
 /**
  * One YAML document. Strings that either YAML version would read as another type are double-quoted, so
@@ -16,10 +23,10 @@ const YAML_12_ONLY = /^[-+]?0o[0-7]+$/;
  */
 export function toYamlDocument(value: unknown): string {
   // The 1.1 schema quotes what 1.1 would misread (yes, on, 0644, 1:20, dates); 1.2-only forms are added below.
-  const document = new Document(value, { version: '1.1' });
+  const document = new Document(value, { version: '1.1', customTags: WITHOUT_MERGE_KEYS });
   visit(document, {
     Scalar(_key, node: Scalar) {
-      if (typeof node.value === 'string' && YAML_12_ONLY.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value === 'string' && MISREAD_PLAIN.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
   return document.toString({ lineWidth: 0, minContentWidth: 0 });
@@ -30,7 +37,13 @@ export function toYamlStream(values: readonly unknown[]): string {
   return values.map((value) => toYamlDocument(value)).join('---\n');
 }
 
-/** Parses YAML the way the renderer's output is meant to be read back (used by tests and `-o yaml` checks). */
+/** YAML 1.1's `value` type (`=`), which the yaml library does not know: resolved so that a test can see it. */
+const VALUE_TYPE = { tag: 'tag:yaml.org,2002:value', default: true, test: /^=$/, resolve: () => ({ yaml11Value: true }) };
+
+/**
+ * Parses YAML the way the renderer's output is meant to be read back (used by tests and `-o yaml` checks); 1.1
+ * reads like a reader that knows all the 1.1 types (PyYAML): merge keys and `=` included.
+ */
 export function parseYaml(text: string, version: '1.1' | '1.2'): unknown {
-  return parse(text, { version });
+  return version === '1.1' ? parse(text, { version, merge: true, customTags: [VALUE_TYPE] }) : parse(text, { version });
 }
