@@ -197,3 +197,20 @@ describe('transform engine', () => {
     assert.deepEqual(report.options, { mac: 'remap', firmware: 'remap', targetNamespace: 'restored', runStrategy: 'Always' });
   });
 });
+
+describe('transform report and Secret values', () => {
+  it('shows a change to a Secret value without the value', () => {
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1' }, stringData: { token: 'hunter2' } };
+    const setToken = defineRule({
+      name: 'set-token',
+      description: 'Set the token.',
+      kinds: [{ group: '', kind: 'Secret' }],
+      create: () => () => ({ ops: [{ op: 'replace', path: '/stringData/token', old: 'hunter2', new: 'correct horse' }] }),
+    });
+    const { objects, report } = transform(ObjectIndex.of([secret]), { seed }, [setToken]);
+    assert.equal((objects[0]!['stringData'] as Record<string, string>)['token'], 'correct horse');
+    assert.equal(report.changes.length, 1);
+    assert.doesNotMatch(JSON.stringify(report), /hunter2|correct horse/);
+    assert.deepEqual([report.changes[0]!.old, report.changes[0]!.new], ['(Secret value, not shown)', '(Secret value, not shown)']);
+  });
+});

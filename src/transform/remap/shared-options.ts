@@ -1,6 +1,8 @@
-// The options both remap rules read: the seed every generated value derives from, and the identity modes.
+// The options several rules read: the seed every generated value derives from, the identity modes, the MAC options.
 
+import { normalisedMacMap } from '../mac-map.ts';
 import { defineOption } from '../option.ts';
+import { MAC_MAP_SCHEMA_ID } from '../schemas.ts';
 
 /** How MACs or firmware ids are treated: new values, removed, or left as they are. */
 export type IdentityMode = 'remap' | 'clear' | 'keep';
@@ -20,3 +22,32 @@ export const seedOption = defineOption<string>({
   rewrites: true,
 });
 
+
+/** remap-mac-addresses and remap-cloud-init-macs. */
+export const macOption = defineOption<IdentityMode>({
+  schema: { enum: [...IDENTITY_MODES] },
+  default: 'remap',
+  flag: {
+    name: 'mac',
+    argument: 'value',
+    description: 'MAC addresses: give each a new locally administered one, clear them, or keep them',
+    documentation:
+      'MAC addresses (default `remap`: each distinct old MAC gets one new locally administered unicast MAC, unique and different from every old one, the same wherever the old one appears)',
+  },
+  rewrites: true,
+});
+
+export const macMapOption = defineOption<Record<string, string>>({
+  // Relative to the options schema's $id: both live in schemas/.
+  schema: { $ref: MAC_MAP_SCHEMA_ID.slice(MAC_MAP_SCHEMA_ID.lastIndexOf('/') + 1) },
+  flag: {
+    name: 'mac-map',
+    argument: 'file',
+    description: 'YAML or JSON file of explicit old: new MAC pairs; remap fills the rest',
+    documentation:
+      'explicit old → new MAC pairs (a YAML or JSON object, `schemas/mac-map.v1alpha1.schema.json`); remap fills the rest',
+  },
+  rewrites: true,
+  requires: { mac: 'remap' },
+  check: (map, source) => void normalisedMacMap(map, source),
+});

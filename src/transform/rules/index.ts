@@ -5,6 +5,7 @@ import annotateCdiPopulated from './annotate-cdi-populated.ts';
 import copyRevisionNames from './copy-revision-names.ts';
 import dropLauncherPods from './drop-launcher-pods.ts';
 import dropOwnedVmis from './drop-owned-vmis.ts';
+import remapCloudInitMacs from './remap-cloud-init-macs.ts';
 import remapFirmwareIds from './remap-firmware-ids.ts';
 import remapMacAddresses from './remap-mac-addresses.ts';
 import remapNamespaces from './remap-namespaces.ts';
@@ -22,6 +23,7 @@ export const RULES = Object.freeze([
   dropLauncherPods,
   annotateCdiPopulated,
   remapMacAddresses,
+  remapCloudInitMacs,
   remapFirmwareIds,
   copyRevisionNames,
   stripServerMetadata,
