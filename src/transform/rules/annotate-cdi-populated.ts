@@ -1,4 +1,4 @@
-// Rule 3: tell CDI that restored volumes already hold their data, and drop claims CDI must populate again.
+// Tell CDI that restored volumes already hold their data, and drop claims CDI must populate again.
 
 import { getString, type KubeObject } from '../../model/kube-object.ts';
 import { Annotations, Kinds, isKind } from '../../model/kinds.ts';

@@ -1,4 +1,4 @@
-// Rule 6 (first half): pin restored VMs to the instancetype and preference revisions they ran with.
+// Pin restored VMs to the instancetype and preference revisions they ran with.
 
 import { get, getString, isRecord } from '../../model/kube-object.ts';
 import { Kinds } from '../../model/kinds.ts';

@@ -1,4 +1,4 @@
-// Rule 2: virt-launcher Pods and hotplug-disk attachment Pods are runtime objects KubeVirt recreates.
+// Virt-launcher Pods and hotplug-disk attachment Pods are runtime objects KubeVirt recreates.
 
 import { Kinds, Labels } from '../../model/kinds.ts';
 import { describeRef } from '../../model/object-ref.ts';

@@ -1,4 +1,4 @@
-// Rule 1: what a controller recreates is not restored; standalone VMIs lose the labels KubeVirt rejects on create.
+// What a controller recreates is not restored; standalone VMIs lose the labels KubeVirt rejects on create.
 
 import { Kinds, type GroupKind, isKind } from '../../model/kinds.ts';
 import { describeRef, type ObjectRef } from '../../model/object-ref.ts';

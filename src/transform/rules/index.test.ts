@@ -36,7 +36,7 @@ describe('transform rule registry', () => {
 
   it('runs every rule that reads status or owner references before strip-server-metadata', () => {
     const strip = RULE_NAMES.indexOf('strip-server-metadata');
-    for (const name of ['drop-owned-vmis', 'drop-launcher-pods', 'annotate-cdi-populated', 'copy-revision-names']) {
+    for (const name of ['drop-owned-vmis', 'drop-launcher-pods', 'annotate-cdi-populated', 'strip-populator-sources', 'copy-revision-names']) {
       assert.ok(RULE_NAMES.indexOf(name) < strip, name);
     }
   });

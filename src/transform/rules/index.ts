@@ -11,6 +11,7 @@ import remapMacAddresses from './remap-mac-addresses.ts';
 import remapNamespaces from './remap-namespaces.ts';
 import remapStorageClasses from './remap-storage-classes.ts';
 import setRunStrategy from './set-run-strategy.ts';
+import stripPopulatorSources from './strip-populator-sources.ts';
 import stripServerMetadata from './strip-server-metadata.ts';
 
 /**
@@ -22,6 +23,7 @@ export const RULES = Object.freeze([
   dropOwnedVmis,
   dropLauncherPods,
   annotateCdiPopulated,
+  stripPopulatorSources,
   remapMacAddresses,
   remapCloudInitMacs,
   remapFirmwareIds,

@@ -1,4 +1,4 @@
-// Rule 5: rewrite the MAC addresses cloud-init network and user data name, with the interfaces' own mapping.
+// Rewrite the MAC addresses cloud-init network and user data name, with the interfaces' own mapping.
 
 import { get, getString, isRecord, type KubeObject } from '../../model/kube-object.ts';
 import { Kinds, VMI_SPEC_KINDS, isKind } from '../../model/kinds.ts';

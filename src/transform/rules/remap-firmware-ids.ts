@@ -1,4 +1,4 @@
-// Rule 5: give restored machines firmware serials and UUIDs that cannot collide with the source's (or clear or keep them).
+// Give restored machines firmware serials and UUIDs that cannot collide with the source's (or clear or keep them).
 
 import type { ObjectIndex } from '../../model/object-index.ts';
 import { removeOp, setOp } from '../ops.ts';

@@ -1,4 +1,4 @@
-// Rule 4: give restored interfaces MAC addresses that cannot collide with the source's (or clear or keep them).
+// Give restored interfaces MAC addresses that cannot collide with the source's (or clear or keep them).
 
 import { removeOp, setOp } from '../ops.ts';
 import { formatMac, normaliseMac } from '../remap/mac.ts';

@@ -1,4 +1,4 @@
-// Rule 7: move objects to other namespaces, and every reference that names a moved namespace with them.
+// Move objects to other namespaces, and every reference that names a moved namespace with them.
 
 import { Kinds, isKind } from '../../model/kinds.ts';
 import { compareStrings } from '../../model/object-ref.ts';

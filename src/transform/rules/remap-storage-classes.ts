@@ -1,4 +1,4 @@
-// Rule 8: replace storage class names wherever a claim is described: claims, DataVolumes, dataVolumeTemplates.
+// Replace storage class names wherever a claim is described: claims, DataVolumes, dataVolumeTemplates.
 
 import { get } from '../../model/kube-object.ts';
 import { Kinds, isKind } from '../../model/kinds.ts';

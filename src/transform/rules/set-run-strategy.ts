@@ -1,4 +1,4 @@
-// Rule 9: choose whether restored VMs start, by setting their runStrategy (which excludes `running`).
+// Choose whether restored VMs start, by setting their runStrategy (which excludes `running`).
 
 import { Kinds } from '../../model/kinds.ts';
 import { removeOp, setOp } from '../ops.ts';

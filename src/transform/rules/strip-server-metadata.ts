@@ -1,4 +1,4 @@
-// Rule 6: remove what the API server, controllers and binding wrote, so the objects can be created afresh.
+// Remove what the API server, controllers and binding wrote, so the objects can be created afresh.
 
 import { Kinds, isKind } from '../../model/kinds.ts';
 import { isRecord, type JsonValue } from '../../model/kube-object.ts';
