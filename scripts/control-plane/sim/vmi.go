@@ -93,22 +93,28 @@ func (s *simulator) createLauncherPod(ctx context.Context, vmi *unstructured.Uns
 	return string(created.GetUID()), nil
 }
 
-// volumesReady: every DataVolume has succeeded and every PVC is bound.
+// volumesReady: every PVC is bound, and a claim a DataVolume controls waits for it to succeed. As in KubeVirt
+// (pkg/storage/types/pvc.go VolumeReadyToAttachToNode and CDI's IsSucceededOrPendingPopulation), a dataVolume
+// volume is decided by its claim: a claim no DataVolume controls (CDI garbage-collected the DataVolume) counts
+// as populated.
 func (s *simulator) volumesReady(vmi *unstructured.Unstructured) bool {
 	ns := vmi.GetNamespace()
 	for _, v := range slice(vmi.Object, "spec", "volumes") {
 		vol := v.(map[string]any)
 		claim := str(vol, "persistentVolumeClaim", "claimName")
 		if dv := str(vol, "dataVolume", "name"); dv != "" {
-			d := s.cache.get(gvrDV, ns, dv)
-			if d == nil || str(d.Object, "status", "phase") != "Succeeded" {
-				return false
-			}
 			claim = dv
 		}
-		if claim != "" {
-			pvc := s.cache.get(gvrPVC, ns, claim)
-			if pvc == nil || str(pvc.Object, "status", "phase") != "Bound" {
+		if claim == "" {
+			continue
+		}
+		pvc := s.cache.get(gvrPVC, ns, claim)
+		if pvc == nil || str(pvc.Object, "status", "phase") != "Bound" {
+			return false
+		}
+		if owner := metav1.GetControllerOf(pvc); owner != nil && owner.Kind == "DataVolume" {
+			d := s.cache.get(gvrDV, ns, owner.Name)
+			if d == nil || str(d.Object, "status", "phase") != "Succeeded" {
 				return false
 			}
 		}
