@@ -10,7 +10,12 @@ import { defineOption, DNS_LABEL_SCHEMA, nameMapSchema } from '../option.ts';
 
 const targetNamespaceOption = defineOption<string>({
   schema: DNS_LABEL_SCHEMA,
-  flag: { name: 'target-namespace', argument: 'value', description: 'Move every namespaced object to this namespace' },
+  flag: {
+    name: 'target-namespace',
+    argument: 'value',
+    description: 'Move every namespaced object to this namespace',
+    documentation: 'move every namespaced object there',
+  },
   rewrites: true,
   excludes: ['namespaceMap'],
 });
