@@ -137,6 +137,11 @@ describe('resolveTransformOptions', () => {
     });
   }
 
+  it('names the flag, the allowed values and the value given', () => {
+    assert.throws(() => resolveTransformOptions({ seed: 's', mac: 'shuffle' as 'keep' }), /--mac: must be one of remap, clear, keep, not "shuffle"/);
+    assert.throws(() => resolveTransformOptions({ seed: 's', targetNamespace: 'Not_Valid' }), /--target-namespace: must match pattern .*, not "Not_Valid"/);
+  });
+
   it('says which flags cannot be combined', () => {
     assert.throws(() => resolveTransformOptions({ seed: 's', targetNamespace: 'a', namespaceMap: { b: 'c' } }), /--target-namespace and --namespace-map cannot be combined/);
     assert.throws(() => resolveTransformOptions({ seed: 's', mac: 'keep', macMap: {} }), /--mac-map needs --mac "remap", not "keep"/);

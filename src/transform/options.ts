@@ -6,6 +6,7 @@ import { compareStrings } from '../model/object-ref.ts';
 import type { OptionDeclaration, OptionValues } from './option.ts';
 import type { Rule } from './rule.ts';
 import { RULES } from './rules/index.ts';
+import type { ErrorObject } from 'ajv';
 import { describeSchemaErrors, validatorFor } from './schemas.ts';
 
 export type { IdentityMode } from './remap/shared-options.ts';
@@ -150,13 +151,24 @@ export function resolveTransformOptions(input: TransformOptionsInput): Transform
   }
   const validate = validatorFor(TRANSFORM_OPTIONS_SCHEMA_ID);
   if (!validate(resolved)) {
-    const lines = describeSchemaErrors(validate.errors);
-    throw new UsageError(`bad transform options: ${combinationProblem(resolved) ?? lines.join('; ')}`);
+    throw new UsageError(`bad transform options: ${combinationProblem(resolved) ?? describeOptionErrors(validate.errors ?? [], resolved)}`);
   }
   for (const { key, declaration } of TRANSFORM_OPTIONS) {
     if (resolved[key] !== undefined) declaration.check?.(resolved[key] as never, `the ${flagOf(key)} value`);
   }
   return resolved as TransformOptions;
+}
+
+/** Schema errors said by flag, with the allowed values and the value given: `--mac: must be one of remap, clear, keep, not "x"`. */
+function describeOptionErrors(errors: readonly ErrorObject[], resolved: Record<string, JsonValue>): string {
+  const lines = errors.map((error) => {
+    const key = error.instancePath.split('/')[1] ?? '';
+    const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
+    const what = allowed ? `must be one of ${allowed.join(', ')}` : (error.message ?? error.keyword);
+    const where = error.instancePath.slice(key.length + 1);
+    return `${flagOf(key)}${where}: ${what}, not ${JSON.stringify(resolved[key])}`;
+  });
+  return [...new Set(lines)].join('; ');
 }
 
 /** The first excluded pair or unmet requirement, said in flags, rather than the schema's `not`/`if` wording. */
