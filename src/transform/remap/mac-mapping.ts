@@ -7,12 +7,27 @@ import { macAddressesOf } from '../vm-specs.ts';
 import { assignNewValues } from './assign.ts';
 import { candidateMac, normaliseMac } from './mac.ts';
 
+/** Mappings already computed for an input, by seed and MAC map: the rules of one run share one computation. */
+const computed = new WeakMap<ObjectIndex, Map<string, ReadonlyMap<string, string>>>();
+
 /**
  * Normalised old → normalised new, for every MAC of the interfaces of the input's VMs, VMIs, replica sets and
  * pools. It covers the whole input at once, so it is the same wherever an address appears and does not depend on
  * input order (docs/remap-algorithm.md); every rule that computes it gets the same mapping.
  */
 export function interfaceMacMapping(
+  index: ObjectIndex,
+  options: { readonly seed: string; readonly macMap?: Readonly<Record<string, string>> | undefined },
+): ReadonlyMap<string, string> {
+  const key = JSON.stringify([options.seed, options.macMap ?? null]);
+  let byOptions = computed.get(index);
+  if (!byOptions) computed.set(index, (byOptions = new Map()));
+  let mapping = byOptions.get(key);
+  if (!mapping) byOptions.set(key, (mapping = computeMapping(index, options)));
+  return mapping;
+}
+
+function computeMapping(
   index: ObjectIndex,
   options: { readonly seed: string; readonly macMap?: Readonly<Record<string, string>> | undefined },
 ): Map<string, string> {

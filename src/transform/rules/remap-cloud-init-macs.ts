@@ -69,7 +69,7 @@ export default defineRule({
   options: { mac: macOption, macMap: macMapOption, seed: seedOption },
   create({ index, options }) {
     if (options.mac === 'keep') return NO_CHANGES;
-    const mapping = options.mac === 'remap' ? interfaceMacMapping(index, options) : new Map<string, string>();
+    const mapping: ReadonlyMap<string, string> = options.mac === 'remap' ? interfaceMacMapping(index, options) : new Map<string, string>();
     const interfaceMacs = new Set<string>();
     for (const kind of VMI_SPEC_KINDS) {
       for (const object of index.ofKind(kind.group, kind.kind)) {
