@@ -1,6 +1,7 @@
 // Typed options of the use cases, as the command line hands them over.
 
-import { TRANSFORM_OPTIONS, type TransformOption, type TransformOptions } from '../transform/index.ts';
+// The registry alone, not the transform's index: the flags are built at start-up, before any validator is needed.
+import { TRANSFORM_OPTIONS, type TransformOption, type TransformOptions } from '../transform/option-registry.ts';
 import type { QuiesceMode } from './export-selection.ts';
 
 /**

@@ -1,6 +1,12 @@
 // Seeded, stable bytes for the remap generators: HMAC-SHA256 keyed by the seed (see docs/remap-algorithm.md).
 
-import { createHmac } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// node:crypto is loaded on first use: the command line loads the rules (their option declarations give its flags)
+// at every start, and loading node:crypto there would cost every command, even `version`, tens of milliseconds.
+const load = createRequire(import.meta.url);
+let crypto: typeof Crypto | undefined;
 
 /** What a derivation is for; part of the HMAC message, so the kinds of value never share bytes. */
 export type RemapPurpose = 'mac' | 'serial' | 'uuid';
@@ -14,7 +20,8 @@ export function deriveBytes(seed: string, purpose: RemapPurpose, value: string, 
   const blocks: Buffer[] = [];
   let total = 0;
   for (let block = 0; total < length; block++) {
-    const digest = createHmac('sha256', seed).update(`kvbackup/v1\n${purpose}\n${value}\n${attempt}\n${block}`, 'utf8').digest();
+    crypto ??= load('node:crypto') as typeof Crypto;
+    const digest = crypto.createHmac('sha256', seed).update(`kvbackup/v1\n${purpose}\n${value}\n${attempt}\n${block}`, 'utf8').digest();
     blocks.push(digest);
     total += digest.length;
   }

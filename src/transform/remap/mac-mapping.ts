@@ -2,7 +2,7 @@
 
 import { VMI_SPEC_KINDS } from '../../model/kinds.ts';
 import type { ObjectIndex } from '../../model/object-index.ts';
-import { normalisedMacMap } from '../mac-map.ts';
+import { normalisedMacMap } from './mac-pairs.ts';
 import { macAddressesOf } from '../vm-specs.ts';
 import { assignNewValues } from './assign.ts';
 import { candidateMac, normaliseMac } from './mac.ts';

@@ -1,8 +1,8 @@
 // The options several rules read: the seed every generated value derives from, the identity modes, the MAC options.
 
-import { normalisedMacMap } from '../mac-map.ts';
+import macMapSchema from '../../../schemas/mac-map.v1alpha1.schema.json' with { type: 'json' };
+import { normalisedMacMap } from './mac-pairs.ts';
 import { defineOption } from '../option.ts';
-import { MAC_MAP_SCHEMA_ID } from '../schemas.ts';
 
 /** How MACs or firmware ids are treated: new values, removed, or left as they are. */
 export type IdentityMode = 'remap' | 'clear' | 'keep';
@@ -39,7 +39,7 @@ export const macOption = defineOption<IdentityMode>({
 
 export const macMapOption = defineOption<Record<string, string>>({
   // Relative to the options schema's $id: both live in schemas/.
-  schema: { $ref: MAC_MAP_SCHEMA_ID.slice(MAC_MAP_SCHEMA_ID.lastIndexOf('/') + 1) },
+  schema: { $ref: macMapSchema.$id.slice(macMapSchema.$id.lastIndexOf('/') + 1) },
   flag: {
     name: 'mac-map',
     argument: 'file',
