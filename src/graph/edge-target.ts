@@ -1,6 +1,5 @@
 // Small constructors and checks the edge families share, so each family reads as its field paths.
 
-import { groupOf, type KubeObject } from '../model/kube-object.ts';
 import { isClusterScoped, type GroupKind } from '../model/kinds.ts';
 import type { ObjectRef } from '../model/object-ref.ts';
 import type { EdgeTarget } from './edge-family.ts';

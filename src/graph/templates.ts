@@ -1,7 +1,7 @@
 // Where the VM and VMI specs sit in each kind that carries one, and which names a pool rewrites per VM.
 
 import { get, isRecord, type KubeObject } from '../model/kube-object.ts';
-import { Kinds, type GroupKind, isKind } from '../model/kinds.ts';
+import { Kinds, isKind } from '../model/kinds.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 
 import { nonEmpty, refTo } from './edge-target.ts';

@@ -1,6 +1,6 @@
 // Where the VMI and VM specs sit in each kind that carries one, as JSON Pointer segments, and what they hold.
 
-import { get, groupOf, isRecord, type KubeObject } from '../model/kube-object.ts';
+import { get, isRecord, type KubeObject } from '../model/kube-object.ts';
 import { isKind, Kinds, type GroupKind } from '../model/kinds.ts';
 import { pointer } from './pointer.ts';
 

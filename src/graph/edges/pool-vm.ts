@@ -1,7 +1,7 @@
 // Edge family: a VirtualMachinePool to the VMs it runs.
 
 import { get, isRecord, type KubeObject } from '../../model/kube-object.ts';
-import { Kinds, isKind } from '../../model/kinds.ts';
+import { Kinds } from '../../model/kinds.ts';
 import { defineEdgeFamily, type EdgeTarget } from '../edge-family.ts';
 import { edgeTo } from '../edge-target.ts';
 
