@@ -31,12 +31,10 @@ var (
 	gvrNamespace       = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 )
 
-// The backup kinds join the watched resources; both are looked up by namespace.
+// The backup kinds join the watched resources (their informers index by
+// namespace already, cache.NamespaceIndex).
 func init() {
 	watched = append(watched, gvrVMBackup, gvrVMBackupTracker)
-	byNamespace := cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}
-	indexers[gvrVMBackup] = byNamespace
-	indexers[gvrVMBackupTracker] = byNamespace
 }
 
 const (
