@@ -38,6 +38,7 @@ type jobVolume struct {
 // they were when the job began.
 type backupJob struct {
 	uid               types.UID
+	started           time.Time
 	namespace, backup string
 	incremental       bool
 	baseSeq, startSeq uint64
@@ -74,7 +75,7 @@ func (j *backupJob) preserve(key string, old []byte, r writeRange) {
 func (t *changeTracker) beginJob(j *backupJob, vm, checkpoint string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	j.startSeq = t.seq
+	j.startSeq, j.started = t.seq, time.Now()
 	j.scratch = map[string]map[int64][]byte{}
 	for _, v := range j.volumes {
 		j.scratch[v.Key] = map[int64][]byte{}
@@ -208,9 +209,11 @@ func (s *simulator) reconcileBackup(ctx context.Context, b *unstructured.Unstruc
 	}
 	vmi := s.cache.get(gvrVMI, ns, vmName)
 	var err error
+	completed := false
 	switch bs := vmiBackupStatus(vmi); {
 	case bs != nil && str(bs, "backupName") == b.GetName() && isTrue(bs, "completed"):
-		err = s.completeBackup(ctx, b, vmi, tracker, bs)
+		completed = true
+		err = s.completeBackup(ctx, b, tracker, bs)
 	case bs != nil && str(bs, "backupName") == b.GetName():
 		err = s.activeBackup(ctx, b, vmi, bs, deleting)
 	default:
@@ -218,6 +221,11 @@ func (s *simulator) reconcileBackup(ctx context.Context, b *unstructured.Unstruc
 	}
 	if uerr := s.updateStatus(ctx, gvrVMBackup, before, b); uerr != nil {
 		return uerr
+	}
+	if completed && err == nil {
+		// Only once the outcome is recorded: a status write lost to a
+		// conflict must find the job's record again, not "status lost".
+		err = s.clearVMIBackupStatus(ctx, vmi)
 	}
 	return err
 }
@@ -235,6 +243,9 @@ func (s *simulator) startBackup(ctx context.Context, b *unstructured.Unstructure
 		return nil
 	}
 	if str(b.Object, "status", "type") != "" { // the job's record on the VMI is gone
+		if job := s.cbt.job(b.GetUID()); vmi != nil && job != nil && time.Since(job.started) < 10*time.Second {
+			return retryAfter(200 * time.Millisecond) // or the VMI cache has not seen it yet
+		}
 		s.cbt.endJob(b.GetUID())
 		if err := s.deleteBackupExport(ctx, b); err != nil {
 			return err
@@ -420,6 +431,13 @@ func (s *simulator) activeBackup(ctx context.Context, b, vmi *unstructured.Unstr
 	default:
 		err = s.handlePullMode(ctx, b)
 	}
+	if str(b.Object, "status", "type") == "" { // the write that set it was lost to a conflict
+		if job := s.cbt.job(b.GetUID()); job != nil && job.incremental {
+			set(b.Object, "Incremental", "status", "type")
+		} else if job != nil {
+			set(b.Object, "Full", "status", "type")
+		}
+	}
 	if len(slice(b.Object, "status", "includedVolumes")) == 0 && len(slice(bs, "volumes")) > 0 {
 		set(b.Object, slice(bs, "volumes"), "status", "includedVolumes")
 		set(b.Object, str(bs, "checkpointName"), "status", "checkpointName")
@@ -501,7 +519,7 @@ func (s *simulator) createBackupExport(ctx context.Context, b *unstructured.Unst
 
 // completeBackup: reconcileCompleted of the controller. The tracker's
 // checkpoint advances to this backup's unless the job failed.
-func (s *simulator) completeBackup(ctx context.Context, b, vmi, tracker *unstructured.Unstructured, bs map[string]any) error {
+func (s *simulator) completeBackup(ctx context.Context, b, tracker *unstructured.Unstructured, bs map[string]any) error {
 	failed := isTrue(bs, "failed")
 	if tracker != nil && str(bs, "checkpointName") != "" && !failed {
 		patch, _ := json.Marshal(map[string]any{"status": map[string]any{"latestCheckpoint": map[string]any{
@@ -512,7 +530,8 @@ func (s *simulator) completeBackup(ctx context.Context, b, vmi, tracker *unstruc
 			return err
 		}
 	}
-	if err := s.cleanupBackup(ctx, b, vmi); err != nil {
+	s.cbt.endJob(b.GetUID())
+	if err := s.deleteBackupExport(ctx, b); err != nil {
 		return err
 	}
 	msg, hasMsg := bs["backupMsg"].(string)
@@ -541,6 +560,10 @@ func (s *simulator) cleanupBackup(ctx context.Context, b, vmi *unstructured.Unst
 	if err := s.deleteBackupExport(ctx, b); err != nil {
 		return err
 	}
+	return s.clearVMIBackupStatus(ctx, vmi)
+}
+
+func (s *simulator) clearVMIBackupStatus(ctx context.Context, vmi *unstructured.Unstructured) error {
 	patch := []byte(`{"status":{"changedBlockTracking":{"backupStatus":null}}}`)
 	_, err := s.res(gvrVMI, vmi.GetNamespace()).Patch(ctx, vmi.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) {
