@@ -103,6 +103,7 @@ async function readData(backup: Obj, offset: number, length: number): Promise<Bu
   const r = await pull(backup, `${backup.status.includedVolumes[0].dataEndpoint}?offset=${offset}&length=${length}`);
   assert.equal(r.status, 200, r.body.toString());
   assert.equal(r.headers['content-type'], 'application/octet-stream');
+  assert.equal(r.headers['transfer-encoding'], 'chunked', 'streamed without a Content-Length, as the export server does');
   return r.body;
 }
 
@@ -185,6 +186,11 @@ describe('simulated KubeVirt backup API', () => {
 
     assert.equal((await pull(backup, volume.mapEndpoint, 'wrong-token')).status, 401);
     assert.equal((await pull(backup, `${volume.mapEndpoint}?page_size=0`)).status, 400);
+    assert.equal((await pull(backup, `${volume.dataEndpoint}?offset=x`)).status, 400);
+    assert.equal((await pull(backup, `${volume.mapEndpoint}?offset=${DISK_SIZE}`)).status, 500);
+    await assert.rejects(pull(backup, `${volume.dataEndpoint}?offset=${DISK_SIZE}`), 'an offset past the end aborts the connection');
+    assert.equal((await httpsRequest(volume.dataEndpoint, { method: 'POST', headers: { 'x-kubevirt-export-token': TOKEN }, ca: backup.status.endpointCert })).status, 405);
+    assert.equal((await pull(backup, `${volume.mapEndpoint}?x-kubevirt-export-token=${TOKEN}`, '')).status, 200, 'the token may be a query parameter');
     const map = await readMap(backup, 0);
     assert.deepEqual(map.extents, [{ offset: 0, length: DISK_SIZE, type: 0, description: 'data' }]);
     assert.deepEqual(map.nextOffsets, [null]);
