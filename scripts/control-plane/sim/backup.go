@@ -101,11 +101,15 @@ func (t *changeTracker) endJob(uid types.UID) {
 func (t *changeTracker) readAt(j *backupJob, key string, current []byte, off, n int64) []byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := bytes.Clone(current[off : off+n])
+	out := current[off : off+n] // never written in place: a write replaces the whole slice
+	copied := false
 	for c := off / cbtGranularity; c*cbtGranularity < off+n; c++ {
 		saved, ok := j.scratch[key][c]
 		if !ok {
 			continue
+		}
+		if !copied {
+			out, copied = bytes.Clone(out), true
 		}
 		start := c * cbtGranularity
 		lo, hi := max(start, off), min(start+int64(len(saved)), off+n)
@@ -113,6 +117,20 @@ func (t *changeTracker) readAt(j *backupJob, key string, current []byte, off, n 
 	}
 	return out
 }
+
+// isZero tells whether the bytes [off, off+n) of a job's volume were all
+// zero when the job began (n at most one granule, off granule-aligned).
+func (t *changeTracker) isZero(j *backupJob, key string, current []byte, off, n int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := current[off : off+n]
+	if saved, ok := j.scratch[key][off/cbtGranularity]; ok {
+		b = saved[:n]
+	}
+	return bytes.Equal(b, zeroGranule[:n])
+}
+
+var zeroGranule = make([]byte, cbtGranularity)
 
 // backupHook runs before the simulator's own reconcile of every object. It
 // reconciles the backup.kubevirt.io kinds and exports of backups itself

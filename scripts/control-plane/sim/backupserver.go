@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -235,11 +234,10 @@ func (s *simulator) serveBackupMap(w http.ResponseWriter, r *http.Request, job *
 	}
 	page := mapPage{}
 	var last *mapExtent
-	zeros := make([]byte, cbtGranularity)
 	for c := offset / cbtGranularity; c*cbtGranularity < end; c++ {
 		lo, hi := max(c*cbtGranularity, offset), min((c+1)*cbtGranularity, end)
 		var flags int64
-		if bytes.Equal(s.cbt.readAt(job, vol.Key, current, c*cbtGranularity, min((c+1)*cbtGranularity, size)-c*cbtGranularity), zeros[:min((c+1)*cbtGranularity, size)-c*cbtGranularity]) {
+		if s.cbt.isZero(job, vol.Key, current, c*cbtGranularity, min((c+1)*cbtGranularity, size)-c*cbtGranularity) {
 			flags = flagZero
 			if !job.incremental {
 				flags |= flagHole
