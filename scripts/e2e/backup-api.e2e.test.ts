@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from './cluster.ts';
 import { httpsRequest, type HttpResponse } from './http.ts';
@@ -53,14 +53,19 @@ async function mergePatch(o: Obj): Promise<void> {
   await objectApi(kc).patch(o, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 }
 
+/** Backups created and not finished yet: a failed test must not leave one running for the next. */
+const running = new Set<string>();
+
 /** Creates a pull-mode backup and waits until its export is ready to pull. */
 async function readyBackup(name: string, opts: Parameters<typeof backupOf>[1] = {}): Promise<Obj> {
   await createObjects(kc, ns, [backupOf(name, opts)]);
+  running.add(name);
   return waitFor(kc, backupRef(name), 'ExportReady', (o) => condition(o, 'Progressing')?.reason === 'ExportReady');
 }
 
 /** Deletes a backup (which ends the pull-mode job) and waits until it is gone. */
 async function finishBackup(name: string): Promise<void> {
+  running.delete(name);
   await objectApi(kc).delete(backupRef(name));
   await eventually(`backup ${name} gone`, async () => ((await exists(backupRef(name))) ? undefined : true));
 }
@@ -140,6 +145,10 @@ before(async () => {
     trackerOf('untracked-tracker', 'untracked'),
   ]);
   await vmiRunning(kc, ns, 'vm1');
+});
+
+afterEach(async () => {
+  for (const name of running) await finishBackup(name);
 });
 
 after(() => deleteNamespace(kc, ns));
@@ -328,7 +337,7 @@ describe('simulated KubeVirt backup API', () => {
     } finally {
       await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: { [SIM_FAIL]: '' } } });
     }
-    await objectApi(kc).delete(backupRef('crash-consistent'));
+    await finishBackup('crash-consistent');
   });
 
   it('has CRDs that round-trip the objects KubeVirt 1.9 API types describe, with their validation', async () => {
