@@ -39,7 +39,7 @@ type jobVolume struct {
 type backupJob struct {
 	uid               types.UID
 	started           time.Time
-	namespace, backup string
+	namespace         string
 	incremental       bool
 	baseSeq, startSeq uint64
 	volumes           []jobVolume
@@ -384,7 +384,7 @@ func (s *simulator) beginBackupJob(ctx context.Context, b *unstructured.Unstruct
 	if tracker != nil && !force {
 		base = str(tracker.Object, "status", "latestCheckpoint", "name")
 	}
-	job := &backupJob{uid: b.GetUID(), namespace: ns, backup: b.GetName(), incremental: base != "", volumes: backupVolumes(vmi)}
+	job := &backupJob{uid: b.GetUID(), namespace: ns, incremental: base != "", volumes: backupVolumes(vmi)}
 	if job.incremental {
 		seq, ok := s.cbt.checkpointSeq(ns, vmName, base)
 		if !ok {

@@ -230,7 +230,7 @@ func (s *simulator) serveBackupMap(w http.ResponseWriter, r *http.Request, job *
 	}
 	var dirty map[int64]bool
 	if job.incremental {
-		dirty = s.cbt.dirtyClusters(vol.Key, job.baseSeq, job.startSeq)
+		dirty = s.cbt.dirtyGranules(vol.Key, job.baseSeq, job.startSeq)
 	}
 	page := mapPage{}
 	var last *mapExtent

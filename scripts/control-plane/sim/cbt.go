@@ -457,14 +457,6 @@ func (t *changeTracker) write(volumes *volumeStore, key, value string, ranges []
 	t.applied[key][value] = true
 }
 
-// createCheckpoint records a checkpoint of the VM at the current write.
-func (t *changeTracker) createCheckpoint(ns, vm, name string) uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.checkpoints[ns+"/"+vm+"/"+name] = t.seq
-	return t.seq
-}
-
 func (t *changeTracker) checkpointSeq(ns, vm, name string) (uint64, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -477,10 +469,10 @@ func (t *changeTracker) hasCheckpoint(ns, vm, name string) bool {
 	return ok
 }
 
-// dirtyClusters lists the granules of key written after seq `after` up to
+// dirtyGranules lists the granules of key written after seq `after` up to
 // and including `upTo`: the dirty bitmap of the checkpoint taken at `after`
 // as the backup started at `upTo` sees it.
-func (t *changeTracker) dirtyClusters(key string, after, upTo uint64) map[int64]bool {
+func (t *changeTracker) dirtyGranules(key string, after, upTo uint64) map[int64]bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	dirty := map[int64]bool{}
