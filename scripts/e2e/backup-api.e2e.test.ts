@@ -4,7 +4,7 @@
 // and the CRDs generated from KubeVirt's Go code.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
@@ -338,6 +338,70 @@ describe('simulated KubeVirt backup API', () => {
       await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: { [SIM_FAIL]: '' } } });
     }
     await finishBackup('crash-consistent');
+  });
+
+  it('backs up every disk of a two-disk VM, reporting zero granules as holes', async () => {
+    const KiB = 1024;
+    const image = Buffer.concat([randomBytes(128 * KiB), Buffer.alloc(192 * KiB), randomBytes(80 * KiB)]);
+    await createObjects(kc, ns, [
+      {
+        apiVersion: 'cdi.kubevirt.io/v1beta1',
+        kind: 'DataVolume',
+        metadata: { name: 'vm2-data' },
+        spec: { source: { upload: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
+      } as Obj,
+    ]);
+    await waitFor(kc, ref('cdi.kubevirt.io/v1beta1', 'DataVolume', 'vm2-data'), 'UploadReady', (o) => o.status?.phase === 'UploadReady');
+    const tokenResponse = await apiRequest(kc, 'POST', `/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/${ns}/uploadtokenrequests`, {
+      apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
+      kind: 'UploadTokenRequest',
+      metadata: { name: 'vm2-data', namespace: ns },
+      spec: { pvcName: 'vm2-data' },
+    });
+    const uploadToken = JSON.parse(tokenResponse.body.toString()).status.token as string;
+    const sent = await httpsRequest(`${plane.uploadUrl}/v1beta1/upload`, {
+      method: 'POST',
+      ca: readFileSync(plane.caFile),
+      headers: { Authorization: `Bearer ${uploadToken}`, 'Content-Type': 'application/octet-stream' },
+      body: image,
+    });
+    assert.equal(sent.status, 200, sent.body.toString());
+
+    const vm2 = vmWithDataVolume('vm2', { diskSize: 64 * KiB });
+    vm2.metadata = { ...vm2.metadata, labels: { ...CBT_LABEL } };
+    vm2.spec.template.spec.domain.devices.disks.push({ name: 'data', disk: { bus: 'sata' } });
+    vm2.spec.template.spec.volumes.push({ name: 'data', dataVolume: { name: 'vm2-data' } });
+    await createObjects(kc, ns, [vm2, trackerOf('vm2-tracker', 'vm2')]);
+    await waitFor(kc, ref('kubevirt.io/v1', 'VirtualMachineInstance', 'vm2'), 'CBT Enabled', (o) => o.status?.changedBlockTracking?.state === 'Enabled');
+
+    const full = await readyBackup('vm2-full', { tracker: 'vm2-tracker' });
+    assert.deepEqual(
+      full.status.includedVolumes.map((v: { volumeName: string; diskTarget: string }) => [v.volumeName, v.diskTarget]),
+      [['root', 'vda'], ['data', 'sda']],
+    );
+    assert.deepEqual((await readMap(full, 1)).extents, [
+      { offset: 0, length: 128 * KiB, type: 0, description: 'data' },
+      { offset: 128 * KiB, length: 192 * KiB, type: 3, description: 'hole,zero' },
+      { offset: 320 * KiB, length: 80 * KiB, type: 0, description: 'data' },
+    ]);
+    const data = await pull(full, full.status.includedVolumes[1].dataEndpoint);
+    assert.deepEqual(data.body, image);
+    const root = await pull(full, full.status.includedVolumes[0].dataEndpoint);
+    assert.equal(sha256(root.body), (await volumeDigest(plane, pvcKey(ns, 'vm2-disk'))).sha256);
+    await finishBackup('vm2-full');
+
+    await mergePatch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'vm2-data', namespace: ns, annotations: { [SIM_WRITE]: `${128 * KiB}:${KiB}` } } });
+    await waitFor(kc, ref('v1', 'PersistentVolumeClaim', 'vm2-data'), 'written', (o) => o.metadata?.annotations?.[SIM_WRITTEN] !== undefined);
+    const inc = await readyBackup('vm2-inc', { tracker: 'vm2-tracker' });
+    assert.equal(inc.status.type, 'Incremental');
+    assert.deepEqual((await readMap(inc, 0)).extents, [{ offset: 0, length: 64 * KiB, type: 0, description: 'clean' }]);
+    assert.deepEqual((await readMap(inc, 1)).extents, [
+      { offset: 0, length: 128 * KiB, type: 0, description: 'clean' },
+      { offset: 128 * KiB, length: 64 * KiB, type: 1, description: 'dirty' },
+      { offset: 192 * KiB, length: 128 * KiB, type: 2, description: 'zero' },
+      { offset: 320 * KiB, length: 80 * KiB, type: 0, description: 'clean' },
+    ]);
+    await finishBackup('vm2-inc');
   });
 
   it('has CRDs that round-trip the objects KubeVirt 1.9 API types describe, with their validation', async () => {
