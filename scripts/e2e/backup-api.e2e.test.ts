@@ -276,8 +276,10 @@ describe('simulated KubeVirt backup API', () => {
   });
 
   it('makes a full backup when the tracker was deleted and created again', async () => {
+    await readyBackup('tracker-goes-first');
     await objectApi(kc).delete(trackerRef('vm1-tracker'));
     await eventually('tracker gone', async () => ((await exists(trackerRef('vm1-tracker'))) ? undefined : true));
+    await finishBackup('tracker-goes-first');
     await createObjects(kc, ns, [trackerOf('vm1-tracker', 'vm1')]);
     await writeDisk(`${3 * MiB}:10`);
     const backup = await readyBackup('after-new-tracker');

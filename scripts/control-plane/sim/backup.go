@@ -39,7 +39,7 @@ type jobVolume struct {
 type backupJob struct {
 	uid               types.UID
 	started           time.Time
-	namespace         string
+	namespace, vm     string
 	incremental       bool
 	baseSeq, startSeq uint64
 	volumes           []jobVolume
@@ -217,7 +217,14 @@ func (s *simulator) reconcileBackup(ctx context.Context, b *unstructured.Unstruc
 	var tracker *unstructured.Unstructured
 	if str(b.Object, "spec", "source", "kind") == "VirtualMachineBackupTracker" {
 		if tracker = s.cache.get(gvrVMBackupTracker, ns, vmName); tracker == nil {
-			if deleting {
+			if deleting { // the tracker went first: end a running job before letting go
+				if job := s.cbt.job(b.GetUID()); job != nil {
+					if vmi := s.cache.get(gvrVMI, ns, job.vm); vmi != nil {
+						if err := s.cleanupBackup(ctx, b, vmi); err != nil {
+							return err
+						}
+					}
+				}
 				return s.removeBackupFinalizer(ctx, b)
 			}
 			setBackupCondition(b, "Progressing", "True", "Initializing", fmt.Sprintf("BackupTracker %s does not exist", vmName))
@@ -384,7 +391,7 @@ func (s *simulator) beginBackupJob(ctx context.Context, b *unstructured.Unstruct
 	if tracker != nil && !force {
 		base = str(tracker.Object, "status", "latestCheckpoint", "name")
 	}
-	job := &backupJob{uid: b.GetUID(), namespace: ns, incremental: base != "", volumes: backupVolumes(vmi)}
+	job := &backupJob{uid: b.GetUID(), namespace: ns, vm: vmName, incremental: base != "", volumes: backupVolumes(vmi)}
 	if job.incremental {
 		seq, ok := s.cbt.checkpointSeq(ns, vmName, base)
 		if !ok {
