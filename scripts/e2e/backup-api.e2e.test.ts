@@ -49,8 +49,9 @@ function backupOf(name: string, opts: { tracker?: string; forceFullBackup?: bool
   };
 }
 
-async function mergePatch(o: Obj): Promise<void> {
-  await objectApi(kc).patch(o, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+/** A JSON merge patch (null removes a field) of the object o names. */
+async function mergePatch(o: object): Promise<void> {
+  await objectApi(kc).patch(o as Obj, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 }
 
 /** Backups created and not finished yet: a failed test must not leave one running for the next. */
@@ -171,6 +172,13 @@ describe('simulated KubeVirt backup API', () => {
     assert.equal(condition(waiting, 'Progressing')?.message, 'vm untracked has no ChangedBlockTracking, cannot start backup');
     assert.equal(waiting.status.type, undefined);
     await finishBackup('untracked-backup');
+
+    // Selected while running: a restart is needed; deselected before it: Disabled.
+    const untrackedRef = ref('kubevirt.io/v1', 'VirtualMachine', 'untracked');
+    await mergePatch({ ...untrackedRef, metadata: { ...untrackedRef.metadata, labels: { ...CBT_LABEL } } });
+    await waitFor(kc, untrackedRef, 'CBT PendingRestart', (o) => o.status?.changedBlockTracking?.state === 'PendingRestart');
+    await mergePatch({ ...untrackedRef, metadata: { ...untrackedRef.metadata, labels: { changedBlockTracking: null } } });
+    await waitFor(kc, untrackedRef, 'CBT Disabled', (o) => o.status?.changedBlockTracking?.state === 'Disabled');
   });
 
   it('makes a full backup when the tracker has no checkpoint, served by map and data endpoints', async () => {
