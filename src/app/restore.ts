@@ -244,12 +244,11 @@ class RestoreRun {
   /** `--wait`: PVCs Bound, DataVolumes Succeeded, VMs in the state of their runStrategy. */
   async waitForState(): Promise<void> {
     const restored = this.#results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
-    for (const kind of WAITED_KINDS) {
-      const group = kind === 'DataVolume' ? 'cdi.kubevirt.io' : kind === 'VirtualMachine' ? 'kubevirt.io' : '';
-      const info = kindInfo(group, kind);
+    for (const info of WAITED_KINDS) {
+      const kind = info.kind;
       const names = new Map<string, string[]>();
-      for (const { ref } of restored) if (ref.kind === kind && ref.group === group) names.set(ref.namespace, [...(names.get(ref.namespace) ?? []), ref.name]);
-      if (!info || names.size === 0) continue;
+      for (const { ref } of restored) if (ref.kind === kind && ref.group === info.group) names.set(ref.namespace, [...(names.get(ref.namespace) ?? []), ref.name]);
+      if (names.size === 0) continue;
       note(this.#streams, `waiting for ${[...names.values()].flat().length} ${kind}${[...names.values()].flat().length === 1 ? '' : 's'}`);
       try {
         const result = await waitForAll(this.#client, {
