@@ -3,6 +3,7 @@
 import { parseAllDocuments, type Tags } from 'yaml';
 import { InputError } from '../errors.ts';
 import { isRecord, type KubeObject } from './kube-object.ts';
+import { namingProblems } from './names.ts';
 import type { SourcedObject } from './object-index.ts';
 
 /** Alias expansions allowed per document; more is treated as an alias bomb. */
@@ -89,7 +90,10 @@ function checkObject(value: Record<string, unknown>, where: string): KubeObject 
   if (namespace !== undefined && typeof namespace !== 'string') {
     throw new InputError(`${where}: ${kind} ${name} has a metadata.namespace that is not a string`);
   }
-  return value as unknown as KubeObject;
+  const object = value as unknown as KubeObject;
+  const problems = namingProblems(object);
+  if (problems.length > 0) throw new InputError(`${where}: ${kind} ${JSON.stringify(name)}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  return object;
 }
 
 function describeValue(value: unknown): string {
