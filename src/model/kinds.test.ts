@@ -69,7 +69,7 @@ describe('the kind registry', () => {
   it('the README lists exactly the kinds restore creates', () => {
     const readme = readFileSync(README, 'utf8');
     const section = /<!-- restorable-kinds:begin[^>]*-->([\s\S]*?)<!-- restorable-kinds:end -->/.exec(readme)?.[1] ?? '';
-    const listed = [...section.matchAll(/`([A-Za-z.]+)`/g)].map((match) => match[1]).sort();
+    const listed = [...section.matchAll(/`([A-Za-z0-9.-]+)`/g)].map((match) => match[1]).sort();
     assert.deepEqual(listed, restorableKinds().map(kindName).sort());
   });
 });
