@@ -151,6 +151,36 @@ describe('restore of a hostile bundle', () => {
   });
 });
 
+describe('restore --data-source export-url with a hostile export record', () => {
+  for (const url of ['https://169.254.169.254/latest/meta-data/e/volumes/disk/disk.img.gz', 'http://exports.example.com/e/volumes/disk/disk.img.gz', 'https://127.0.0.1:1/e/volumes/disk/disk.img.gz']) {
+    it(`refuses ${url} before creating anything`, async () => {
+      const namespace = await freshNamespace('kvb-url');
+      const dataVolume: KubeObject = {
+        apiVersion: 'cdi.kubevirt.io/v1beta1',
+        kind: 'DataVolume',
+        metadata: { name: 'disk', namespace },
+        spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
+      };
+      const record = {
+        namespace,
+        vmName: 'vm',
+        exportName: 'e',
+        phase: 'Ready',
+        token: 'T',
+        links: { external: { cert: 'PEM', volumes: [{ name: 'disk', formats: [{ format: 'gzip' as const, url }] }], manifests: [] } },
+        data: [],
+      };
+      const bundle = join(work, `url-${namespace}.kvb`);
+      writeFileSync(bundle, await craftBundle([dataVolume], { exports: [record] }));
+      const before = await inventory(namespace);
+      const result = await cli(['restore', '-f', bundle, '--data-source', 'export-url']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /refusing the URL of volume disk/);
+      assert.deepEqual(await inventory(namespace), before);
+    });
+  }
+});
+
 describe('dry runs change nothing', () => {
   const objects = (namespace: string): KubeObject[] => [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace }, data: { a: '2' } },

@@ -62,24 +62,24 @@ describe('scope from the kind', () => {
 });
 
 describe('cluster-scoped KubeVirt and CDI kinds everywhere', () => {
-  it('transform --target-namespace leaves them cluster-scoped, and the graph gives them no namespace', async () => {
+  it('transform --target-namespace and -n give them no namespace, and the graph gives them no namespace', async () => {
     const { runCli } = await import('../testing/run-cli.ts');
     const { makeTempDir } = await import('../testing/temp-dir.ts');
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const file = join(makeTempDir('kvb-scope-'), 'in.json');
     const items = [
-      object('migrations.kubevirt.io/v1alpha1', 'MigrationPolicy', 'mp', 'old'),
-      object('cdi.kubevirt.io/v1beta1', 'CDIConfig', 'config', 'old'),
-      object('cdi.kubevirt.io/v1beta1', 'StorageProfile', 'fast', 'old'),
+      object('migrations.kubevirt.io/v1alpha1', 'MigrationPolicy', 'mp'),
+      object('cdi.kubevirt.io/v1beta1', 'CDIConfig', 'config'),
+      object('cdi.kubevirt.io/v1beta1', 'StorageProfile', 'fast'),
       object('v1', 'ConfigMap', 'cm', 'old'),
     ];
     writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-    const transformed = await runCli(['transform', '-f', file, '--target-namespace', 'new', '--seed', 's', '-o', 'json']);
+    const transformed = await runCli(['transform', '-f', file, '-n', 'old', '--target-namespace', 'new', '--seed', 's', '-o', 'json']);
     assert.equal(transformed.code, 0, transformed.stderr);
     const out = JSON.parse(transformed.stdout.toString()) as { items: KubeObject[] };
     for (const item of out.items) assert.equal(item.metadata.namespace, item.kind === 'ConfigMap' ? 'new' : undefined, item.kind);
-    const graph = await runCli(['graph', '-f', file, '-o', 'json']);
+    const graph = await runCli(['graph', '-f', file, '-n', 'old', '-o', 'json']);
     assert.equal(graph.code, 0, graph.stderr);
     const nodes = (JSON.parse(graph.stdout.toString()) as { nodes: { kind: string; namespace: string }[] }).nodes;
     for (const node of nodes) assert.equal(node.namespace, node.kind === 'ConfigMap' ? 'old' : '', node.kind);

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { buildTrailer, canonicalHeader, encodeJson, GRAPH_PATH, HEADER_PATH, objectPath, sha256Hex, TRAILER_PATH, type TrailerEntry } from '../bundle/index.ts';
+import { buildTrailer, canonicalHeader, encodeJson, exportPath, GRAPH_PATH, HEADER_PATH, objectPath, sha256Hex, TRAILER_PATH, type ExportRecord, type TrailerEntry } from '../bundle/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { compareRefs, refOf } from '../model/object-ref.ts';
 
@@ -15,7 +15,7 @@ export interface CraftedEntry {
 }
 
 /** The entries of a bundle holding `objects` as they are (sorted as the format wants), before the trailer. */
-export function craftedEntries(objects: readonly KubeObject[]): CraftedEntry[] {
+export function craftedEntries(objects: readonly KubeObject[], exports: readonly ExportRecord[] = []): CraftedEntry[] {
   const sorted = [...objects].sort((a, b) => compareRefs(refOf(a), refOf(b)));
   const namespaces = [...new Set(sorted.map((object) => object.metadata.namespace).filter((namespace): namespace is string => !!namespace))].sort();
   const header = canonicalHeader({
@@ -24,13 +24,14 @@ export function craftedEntries(objects: readonly KubeObject[]): CraftedEntry[] {
     toolVersion: '0.1.0',
     createdAt: '2025-01-02T03:04:05Z',
     selection: { namespaces },
-    contents: { objects: sorted.length, exports: 0, data: 0 },
+    contents: { objects: sorted.length, exports: exports.length, data: 0 },
   });
   const json = (value: unknown) => Buffer.from(encodeJson(value));
   return [
     { name: HEADER_PATH, body: json(header) },
     { name: GRAPH_PATH, body: json({ nodes: [], edges: [] }) },
     ...sorted.map((object) => ({ name: objectPath(refOf(object)), body: json(object) })),
+    ...exports.map((record) => ({ name: exportPath(record.namespace, record.vmName), body: json(record) })),
   ];
 }
 
@@ -55,6 +56,6 @@ export async function packCrafted(entries: readonly CraftedEntry[], options: { g
 }
 
 /** A bundle holding `objects` exactly as given. */
-export function craftBundle(objects: readonly KubeObject[], options: { gzip?: boolean } = {}): Promise<Buffer> {
-  return packCrafted(craftedEntries(objects), options);
+export function craftBundle(objects: readonly KubeObject[], options: { gzip?: boolean; exports?: readonly ExportRecord[] } = {}): Promise<Buffer> {
+  return packCrafted(craftedEntries(objects, options.exports), options);
 }
