@@ -136,7 +136,7 @@ async function prepare(input: LoadedInput, options: RestoreOptions, streams: Std
 
 /** `restore: writing to namespaces a, b and 1 cluster-scoped object`: said before anything is applied. */
 function describeDestinations(refs: readonly ObjectRef[]): string {
-  const namespaces = [...new Set(refs.filter((ref) => ref.namespace !== '' ).map((ref) => ref.namespace))].sort();
+  const namespaces = [...new Set(refs.filter((ref) => ref.namespace !== '').map((ref) => ref.namespace))].sort();
   const clusterScoped = refs.filter((ref) => ref.namespace === '' && ref.kind !== 'Namespace').length;
   const where = namespaces.length === 0 ? 'no namespace' : `namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}`;
   return `restore: writing to ${where}${clusterScoped > 0 ? ` and ${clusterScoped} cluster-scoped object${clusterScoped === 1 ? '' : 's'}` : ''} (--target-namespace moves them)`;
