@@ -32,10 +32,10 @@ import {
 } from '../../bundle/index.ts';
 import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
 import type { Graph } from '../../graph/index.ts';
-import { countInput, guardTarHeaders } from './tar-guard.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
+import { countInput, guardTarHeaders } from './tar-guard.ts';
 
 export interface OpenBundleOptions {
   /** Names the bundle in messages (`backup.tar: bundle entry …`). */
