@@ -2,7 +2,6 @@
 
 import { InputError, InternalError, KvbError } from '../errors.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { Kinds } from '../model/kinds.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 import { compareRefs, describeRef, kindKey, refKey, refOf, type ObjectRef } from '../model/object-ref.ts';
 import { applyOps, checkConflicts, type AttributedOp } from './apply-ops.ts';
@@ -34,18 +33,7 @@ function ruleFailure(error: unknown, rule: string, where: string): Error {
   return new InternalError(`rule ${rule} failed ${where}: ${message}`, { cause: error });
 }
 
-/** What a report shows instead of a Secret's value: reports are shared, and a Secret value never goes into one. */
-export const REDACTED_SECRET_VALUE = '(Secret value, not shown)';
-
-/** Whether `path` of `object` holds a Secret value (anything under a Secret's data or stringData). */
-function isSecretValue(object: ObjectRef, path: string): boolean {
-  return object.group === Kinds.Secret.group && object.kind === Kinds.Secret.kind && /^\/(data|stringData)(\/|$)/.test(path);
-}
-
 function changeOf(rule: string, object: ObjectRef, op: Op): ReportChange {
-  if (isSecretValue(object, op.path)) {
-    op = { ...op, ...('old' in op ? { old: REDACTED_SECRET_VALUE } : {}), ...('new' in op ? { new: REDACTED_SECRET_VALUE } : {}) } as Op;
-  }
   switch (op.op) {
     case 'add':
       return { rule, object, op: op.op, path: op.path, new: op.new };
