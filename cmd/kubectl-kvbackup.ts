@@ -3,7 +3,7 @@
 
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, KvbError, UsageError } from '../src/errors.ts';
-import { createParser, PROGRAM } from './parser.ts';
+import { createParser, DISPLAY_NAME } from './parser.ts';
 
 async function main(args: string[]): Promise<number> {
   await createParser(args).parseAsync();
@@ -14,7 +14,7 @@ function report(error: unknown): number {
   if (error instanceof KvbError) {
     process.stderr.write(`error: ${error.message}\n`);
     for (const line of error.details) process.stderr.write(`  ${line}\n`);
-    if (error instanceof UsageError) process.stderr.write(`See '${PROGRAM} --help'.\n`);
+    if (error instanceof UsageError) process.stderr.write(`See '${DISPLAY_NAME} --help'.\n`);
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);

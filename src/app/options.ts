@@ -1,7 +1,9 @@
 // Typed options of the use cases, as the command line hands them over.
 
 import type { IdentityMode, RunStrategy } from '../transform/index.ts';
+import type { ObjectOutput } from '../io/term/render.ts';
 import type { QuiesceMode } from './export-selection.ts';
+import type { InputSelection } from './load-input.ts';
 
 /** The transform rule flags, shared by `transform` and `restore`. */
 export interface TransformFlags {
@@ -17,21 +19,21 @@ export interface TransformFlags {
 
 /** Where `graph` reads objects from: manifests or a bundle, or a cluster's namespaces. */
 export type GraphSource =
-  | { type: 'file'; filename: string; namespace: string }
+  | { type: 'file'; input: InputSelection; namespace: string }
   | { type: 'cluster'; kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined; allNamespaces: boolean; verbose: boolean };
 
 export interface GraphOptions {
   source: GraphSource;
-  output: 'tree' | 'json' | 'yaml' | 'dot';
+  output: 'tree' | 'dot' | ObjectOutput;
   outputFile: string;
   requireComplete: boolean;
 }
 
 export interface TransformCommandOptions {
-  filename: string;
+  input: InputSelection;
   namespace: string;
   /** Default: a bundle when the input is one, else YAML. */
-  output: 'bundle' | 'yaml' | 'json' | undefined;
+  output: 'bundle' | ObjectOutput | undefined;
   outputFile: string;
   reportFile: string | undefined;
   transform: TransformFlags;
@@ -39,7 +41,7 @@ export interface TransformCommandOptions {
 
 export interface BundleCommandOptions {
   filename: string;
-  output: 'text' | 'json';
+  output: 'text' | 'json' | { jsonpath: string };
 }
 
 /** How to reach the cluster: kubectl's connection flags. */

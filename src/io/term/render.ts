@@ -1,6 +1,7 @@
 // Text renderings of documents: JSON and YAML that YAML 1.1 and 1.2 readers read alike.
 
 import { Document, parse, visit, Scalar } from 'yaml';
+import { compileJsonPathTemplate } from './jsonpath.ts';
 
 /** Pretty JSON with a trailing newline; key order is the document's own. */
 export function toJson(value: unknown): string {
@@ -34,3 +35,37 @@ export function toYamlStream(values: readonly unknown[]): string {
 export function parseYaml(text: string, version: '1.1' | '1.2'): unknown {
   return parse(text, { version });
 }
+
+/** `-o` for commands whose output is objects: a document format, kubectl's `name`, or a JSONPath template. */
+export type ObjectOutput = 'yaml' | 'json' | 'name' | { jsonpath: string };
+
+/** kubectl's `-o name`: `<kind>.<group>/<name>` in lower case (`pod/x` for the core group), one per line. */
+export function objectName(object: { apiVersion: string; kind: string; metadata: { name: string } }): string {
+  const slash = object.apiVersion.lastIndexOf('/');
+  return refName({ group: slash === -1 ? '' : object.apiVersion.slice(0, slash), kind: object.kind, name: object.metadata.name });
+}
+
+/** `-o name` of a reference (a graph node). */
+export function refName(ref: { group: string; kind: string; name: string }): string {
+  return `${ref.kind.toLowerCase()}${ref.group ? `.${ref.group}` : ''}/${ref.name}`;
+}
+
+/**
+ * Objects as `-o` asks: YAML documents, a JSON `kind: List` (one object alone for `single`), names, or a JSONPath
+ * template applied as kubectl applies it (to the object when there is one, else to the List).
+ */
+export function renderObjects(objects: readonly KubeObjectLike[], output: ObjectOutput, options: { single?: boolean } = {}): string {
+  const value = options.single && objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
+  if (output === 'yaml') return options.single && objects.length === 1 ? toYamlDocument(value) : toYamlStream(objects);
+  if (output === 'json') return toJson(value);
+  if (output === 'name') return objects.map((object) => `${objectName(object)}\n`).join('');
+  return renderJsonPath(value, output.jsonpath);
+}
+
+/** A JSONPath template applied to any document (a graph, an inspection), as `-o jsonpath=…` prints it. */
+export function renderJsonPath(value: unknown, template: string): string {
+  // Parsed again here; the flag already checked it, so a failure now is a bug.
+  return compileJsonPathTemplate(template)(JSON.parse(JSON.stringify(value)));
+}
+
+type KubeObjectLike = { apiVersion: string; kind: string; metadata: { name: string } };
