@@ -1,30 +1,12 @@
 #!/usr/bin/env node
-// The executable: parses the command line and maps every error to its exit code, once, here.
+// The executable: refuses a Node.js too old to run it with one line, then runs the command line.
 
-import { hideBin } from 'yargs/helpers';
-import { ExitCode, KvbError, UsageError } from '../src/errors.ts';
-import { createParser, DISPLAY_NAME } from './parser.ts';
+import { MINIMUM_NODE_VERSION, unsupportedNode } from './node-version.ts';
 
-async function main(args: string[]): Promise<number> {
-  await createParser(args).parseAsync();
-  return ExitCode.ok;
+const problem = unsupportedNode(process.versions.node);
+if (problem) {
+  process.stderr.write(`error: kubectl-kvbackup needs Node.js ${MINIMUM_NODE_VERSION} or newer; this is Node.js ${process.versions.node} (${process.execPath})\n`);
+  process.exit(1);
 }
-
-function report(error: unknown): number {
-  if (error instanceof KvbError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    for (const line of error.details) process.stderr.write(`  ${line}\n`);
-    if (error instanceof UsageError) process.stderr.write(`See '${DISPLAY_NAME} --help'.\n`);
-    return error.exitCode;
-  }
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`internal error (please report it): ${stack}\n`);
-  return ExitCode.internal;
-}
-
-// A closed pipe (`| head`) ends the output quietly, as other Unix tools do.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-});
-
-process.exitCode = await main(hideBin(process.argv)).catch(report);
+// Loaded only now, so syntax or APIs a too-old Node lacks cannot fail before the line above is printed.
+await import('./main.ts');
