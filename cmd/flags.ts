@@ -89,6 +89,12 @@ export function withDocumentOutput<T, const F extends string>(yargs: Argv<T>, fo
   });
 }
 
+/** The formats an `-o` description made above lists, for completion (`jsonpath=` without its placeholder). */
+export function outputFormatsOf(description: string): string[] {
+  const list = /^Output format: (\S+)/.exec(description)?.[1] ?? '';
+  return list.split('|').filter(Boolean).map((format) => format.replace(/<[^>]*>$/, ''));
+}
+
 /** A parsed `-o` with a template file read and checked. */
 export async function resolveOutput<F extends string>(output: DocumentOutput<F>): Promise<F | { jsonpath: string }> {
   if (typeof output === 'string' || !('jsonpathFile' in output)) return output;

@@ -6,6 +6,12 @@ import { fsErrorCode, pathError } from '../src/io/files/path-error.ts';
 import { createParser, DISPLAY_NAME } from './parser.ts';
 
 async function main(args: string[]): Promise<number> {
+  // Cobra's hidden completion command, which the completion scripts call; it never fails loudly.
+  if (args[0] === '__complete' || args[0] === '__completeNoDesc') {
+    const { complete, formatCompletion } = await import('./complete.ts');
+    process.stdout.write(formatCompletion(await complete(args.slice(1))));
+    return ExitCode.ok;
+  }
   await createParser(args).parseAsync();
   return ExitCode.ok;
 }

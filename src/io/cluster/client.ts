@@ -171,6 +171,18 @@ export class ClusterClient {
  * service account (in-cluster); `--context` picks the context.
  */
 export function connect(options: ConnectOptions = {}): ClusterClient {
+  return new ClusterClient(loadKubeConfig(options), options);
+}
+
+/** The names a list returns, with one attempt that gives up after `timeoutMs` (shell completion). */
+export async function quickList(options: ConnectOptions, target: ResourceTarget, timeoutMs: number): Promise<string[]> {
+  const client = connect({ ...options, retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } });
+  const list = await client.call<{ items?: { metadata?: { name?: string } }[] }>({ target, signal: AbortSignal.timeout(timeoutMs) });
+  return (list.items ?? []).flatMap((item) => (item.metadata?.name ? [item.metadata.name] : []));
+}
+
+/** The kubeconfig `connect` uses, with `--context` applied. */
+export function loadKubeConfig(options: Pick<ConnectOptions, 'kubeconfig' | 'context'>): KubeConfig {
   const config = new KubeConfig();
   try {
     if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
@@ -182,7 +194,7 @@ export function connect(options: ConnectOptions = {}): ClusterClient {
     if (!config.getContextObject(options.context)) throw new UsageError(`context "${options.context}" is not in the kubeconfig`);
     config.setCurrentContext(options.context);
   }
-  return new ClusterClient(config, options);
+  return config;
 }
 
 /** The `message` of a Kubernetes Status body. */
