@@ -13,6 +13,7 @@ import { RULE_NAMES, transform, validateMacMap, type TransformOptionsInput, type
 import { openOutput, writeOutput } from '../io/files/output.ts';
 import { createBundleWriter } from '../io/tar/bundle-writer.ts';
 import { renderObjects, toJson } from '../io/term/render.ts';
+import { startTask } from '../io/term/progress.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { loadInput, releaseObjects, type LoadedInput } from './load-input.ts';
@@ -116,11 +117,20 @@ async function writeBundle(
     const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
     await writer.writeHeader(transformedHeader(input, reportOptions, options, { objects: objects.length, exports: exports.length, data: dataCount }));
     await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
-    for (const object of objects) await writer.writeObject(refOf(object), object);
+    const written = startTask('transform: objects written', { unit: 'items', total: objects.length }, streams.stderr);
+    for (const object of objects) {
+      await writer.writeObject(refOf(object), object);
+      written.add(1);
+    }
+    written.done();
     for (const record of exports) await writer.writeExport(record);
     if (input.type === 'bundle') {
       // Volume data passes through unchanged: it is streamed from the input to the output entry by entry.
-      for await (const entry of input.reader.dataEntries()) await writer.writeData(entry.path, entry.stream, entry.size);
+      for await (const entry of input.reader.dataEntries()) {
+        const copied = startTask(`transform: ${entry.path}`, { unit: 'bytes', total: entry.size }, streams.stderr);
+        await writer.writeData(entry.path, copied.track(entry.stream), entry.size);
+        copied.done();
+      }
       await input.reader.finish();
     }
     await writer.finish();
