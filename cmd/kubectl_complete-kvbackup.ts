@@ -4,4 +4,4 @@
 
 import { complete, formatCompletion } from './complete.ts';
 
-process.stdout.write(formatCompletion(await complete(process.argv.slice(2))));
+void complete(process.argv.slice(2)).then((completion) => process.stdout.write(formatCompletion(completion)));

@@ -36,11 +36,13 @@ function describeFsTarget(error: unknown): string {
   return typeof path === 'string' ? path : 'output';
 }
 
-// A closed pipe (`| head`) ends the output quietly, as other Unix tools do; any other failure (a full disk) is an
-// error, never a silent success.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  process.exit(report(pathError('stdout', error)));
-});
-
-process.exitCode = await main(hideBin(process.argv)).catch(report);
+/** Runs the command line of this process and sets its exit code. */
+export async function start(): Promise<void> {
+  // A closed pipe (`| head`) ends the output quietly, as other Unix tools do; any other failure (a full disk) is an
+  // error, never a silent success.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.exit(report(pathError('stdout', error)));
+  });
+  process.exitCode = await main(hideBin(process.argv)).catch(report);
+}
