@@ -5,17 +5,25 @@ import { UsageError } from '../src/errors.ts';
 import { readTemplateFile, type InputFiles } from '../src/io/files/read-input.ts';
 import { compileJsonPathTemplate, JsonPathTemplateError } from '../src/io/term/jsonpath.ts';
 
-/** `-f, --filename <path|->` (repeatable), `-R, --recursive` and `--strict`: manifests from files, directories or stdin, or one bundle. */
+/** Single-value flags that may still be given more than once, as kubectl's string-slice flags (`-f a -f b`). */
+export const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(['filename', 'f']);
+
+/**
+ * `-f, --filename <path|->` (repeatable, or comma-separated as kubectl takes it), `-R, --recursive` and `--strict`:
+ * manifests from files, directories or stdin, or one bundle. Not a yargs array, which would also swallow `-` and
+ * the words after it.
+ */
 export function withFilename<T>(yargs: Argv<T>, description = 'Input: manifest files, directories of manifests, a bundle, or - for stdin (repeatable)') {
   return yargs
-    .option('filename', { alias: 'f', type: 'string', array: true, description, requiresArg: true })
+    .option('filename', { alias: 'f', type: 'string', description, requiresArg: true })
     .option('recursive', { alias: 'R', type: 'boolean', default: false, description: 'Read the directories given with -f and their subdirectories' })
     .option('strict', { type: 'boolean', default: false, description: 'Refuse objects whose KubeVirt or CDI kind or version is unknown (default: warn)' });
 }
 
 /** The `-f`, `-R` and `--strict` flags as the use cases take them. */
-export function inputFilesOf(argv: { filename?: string[] | undefined; recursive: boolean; strict: boolean }): InputFiles & { strict: boolean } {
-  return { filenames: (argv.filename ?? []).map(String), recursive: argv.recursive, strict: argv.strict };
+export function inputFilesOf(argv: { filename?: unknown; recursive: boolean; strict: boolean }): InputFiles & { strict: boolean } {
+  const given = argv.filename === undefined ? [] : [argv.filename].flat().map(String);
+  return { filenames: given.flatMap((value) => value.split(',')).filter((name) => name !== ''), recursive: argv.recursive, strict: argv.strict };
 }
 
 /** `-f <bundle|->` for the commands that read one bundle; given once. */

@@ -3,7 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from '../src/errors.ts';
 import { setLogSettings } from '../src/io/term/log.ts';
-import { withVerbosity, verbosityOf } from './flags.ts';
+import { REPEATABLE_FLAGS, withVerbosity, verbosityOf } from './flags.ts';
 import { commands } from './index.ts';
 
 /** The name the executable goes by on PATH. */
@@ -40,15 +40,17 @@ export function createParser(args: string[]) {
 
 /**
  * kubectl takes one value for a single-value flag; yargs would hand a repeated one over as an array, which no
- * handler expects. Repeatable flags are declared `array`; booleans and counts may repeat harmlessly.
+ * handler expects. Repeatable flags are declared `array` or listed in REPEATABLE_FLAGS; switches may repeat harmlessly.
  */
 function refuseRepeatedValues(argv: Record<string, unknown>, parser: Argv): void {
   const options = (parser as unknown as { getOptions(): YargsOptions }).getOptions();
-  const withAliases = (keys: readonly string[]) => new Set(keys.flatMap((key) => [key, ...(options.alias[key] ?? [])]));
+  // yargs also hands every dashed flag over under its camelCase name (`namespaceMap`).
+  const camel = (key: string) => key.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+  const withAliases = (keys: readonly string[]) => new Set(keys.flatMap((key) => [key, ...(options.alias[key] ?? [])]).flatMap((key) => [key, camel(key)]));
   const arrays = withAliases(options.array);
   const switches = withAliases([...options.boolean, ...options.count]);
   for (const [key, value] of Object.entries(argv)) {
-    if (key === '_' || key === '$0' || !Array.isArray(value) || arrays.has(key)) continue;
+    if (key === '_' || key === '$0' || !Array.isArray(value) || arrays.has(key) || REPEATABLE_FLAGS.has(key)) continue;
     // `--wait --wait` means what `--wait` means, as in kubectl.
     if (switches.has(key)) argv[key] = value.at(-1);
     else throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} was given more than once; it takes one value`);

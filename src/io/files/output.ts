@@ -1,7 +1,10 @@
 // Where a command's result goes: stdout, or a file written under a temporary name and renamed when complete.
 
-import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readlink, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { InputError, UsageError } from '../../errors.ts';
 import type { StdStreams } from '../term/streams.ts';
@@ -40,7 +43,10 @@ export async function openOutput(outputFile: string, streams: StdStreams, option
  */
 async function openFileOutput(path: string): Promise<Output> {
   const destination = await withPath(path, () => realDestination(path));
-  if (await stat(destination).then((info) => info.isDirectory(), () => false)) throw new InputError(`${path}: is a directory`);
+  const existing = await stat(destination).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError(`${path}: is a directory`);
+  // A device or a pipe (/dev/stdout, a FIFO) is written to as it is: renaming a file over it would replace it.
+  if (existing && !existing.isFile()) return openDirect(path, destination);
   const file = await withPath(path, () => openAtomicFile(destination));
   return {
     stream: file.stream,
@@ -49,12 +55,30 @@ async function openFileOutput(path: string): Promise<Output> {
   };
 }
 
-async function realDestination(path: string): Promise<string> {
+async function openDirect(path: string, destination: string): Promise<Output> {
+  const stream = createWriteStream(destination, { flags: 'w' });
+  await withPath(path, () => once(stream, 'open'));
+  return {
+    stream,
+    commit: () => withPath(path, async () => {
+      stream.end();
+      await finished(stream);
+    }),
+    abort: async () => {
+      stream.destroy();
+    },
+  };
+}
+
+/** Where a write to `path` lands: through symbolic links (also dangling ones, as `>` follows them), in the real directory. */
+async function realDestination(path: string, depth = 0): Promise<string> {
   try {
     return await realpath(path);
   } catch (error) {
     if (fsErrorCode(error) !== 'ENOENT') throw error;
-    // A new file (or a dangling link, written as a new file beside it): the real directory, the name as given.
+    const link = await readlink(path).catch(() => undefined);
+    if (link !== undefined && depth < 32) return realDestination(resolve(dirname(path), link), depth + 1);
+    // A new file: the real directory, the name as given.
     return join(await realpath(dirname(path)), basename(path));
   }
 }
