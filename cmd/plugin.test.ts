@@ -41,6 +41,23 @@ describe('installed as a kubectl plugin', () => {
     assert.match(result.stdout, /^transform$/m);
   });
 
+  it('takes its flags after the plugin name, as kubectl passes them on', () => {
+    const result = spawnSync('kubectl', ['kvbackup', '--context', 'no-such-context', 'graph', '-n', 'x'], { env: { ...env, KUBECONFIG: join(prefix, 'missing-kubeconfig') }, encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^error: context "no-such-context" is not in the kubeconfig$/m);
+  });
+
+  it('ships each schema once, the licence, and no sources', () => {
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];
+    assert.ok(files.includes('LICENSE'));
+    assert.ok(files.includes('dist/cmd/kubectl-kvbackup.js'));
+    const schemas = files.filter((path) => path.endsWith('.schema.json'));
+    assert.ok(schemas.length > 0);
+    assert.equal(new Set(schemas.map((path) => path.split('/').at(-1))).size, schemas.length, `each schema once: ${schemas.join(', ')}`);
+    assert.deepEqual(files.filter((path) => path.endsWith('.ts')), []);
+  });
+
   it('runs as kubectl kvbackup', () => {
     const result = spawnSync('kubectl', ['kvbackup', 'version'], { env, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
