@@ -45,6 +45,8 @@ interface FlagTable {
   choices: Map<string, readonly string[]>;
   long: string[];
   short: string[];
+  /** What `-o` takes. */
+  outputs: readonly string[];
 }
 
 /** `words` are the words after the program name, the last one being completed (empty after a space). */
@@ -59,14 +61,14 @@ export async function complete(words: readonly string[], sources: CompletionSour
   const previous = before.at(-1);
   if (previous?.startsWith('-') && !previous.includes('=') && !isAfterDoubleDash(before)) {
     const flag = table.canonical.get(previous.replace(/^--?/, ''));
-    if (flag && table.takesValue.has(flag)) return filter(await valuesOf(flag, command, table, connection, sources), current, '');
+    if (flag && table.takesValue.has(flag)) return filter(await valuesOf(flag, table, connection, sources), current, '');
   }
   if (current.startsWith('-')) {
     const equals = current.indexOf('=');
     if (equals !== -1) {
       const flag = table.canonical.get(current.slice(0, equals).replace(/^--?/, ''));
       if (!flag || !table.takesValue.has(flag)) return { candidates: [], directive: Directive.noFileComp };
-      return filter(await valuesOf(flag, command, table, connection, sources), current.slice(equals + 1), current.slice(0, equals + 1));
+      return filter(await valuesOf(flag, table, connection, sources), current.slice(equals + 1), current.slice(0, equals + 1));
     }
     const flags = current === '-' ? [...table.long.map((name) => `--${name}`), ...table.short.map((name) => `-${name}`)] : table.long.map((name) => `--${name}`);
     return filter({ candidates: flags, directive: Directive.noFileComp }, current, '');
@@ -82,11 +84,11 @@ export async function complete(words: readonly string[], sources: CompletionSour
   return { candidates: [], directive: Directive.noFileComp };
 }
 
-async function valuesOf(flag: string, command: CommandModule | undefined, table: FlagTable, connection: Connection, sources: CompletionSources): Promise<Completion> {
+async function valuesOf(flag: string, table: FlagTable, connection: Connection, sources: CompletionSources): Promise<Completion> {
   if (FILE_FLAGS.has(flag)) return { candidates: [], directive: Directive.default };
   const choices = table.choices.get(flag);
   if (choices) return { candidates: [...choices], directive: Directive.noFileComp };
-  if (flag === 'output' && command) return { candidates: outputFormatsOf(optionDescription(command, 'output')), directive: Directive.noFileComp };
+  if (flag === 'output') return { candidates: [...table.outputs], directive: Directive.noFileComp };
   if (flag === 'namespace') return { candidates: await quietly(sources.namespaces(connection)), directive: Directive.noFileComp };
   if (flag === 'context') return { candidates: await quietly(sources.contexts(connection)), directive: Directive.noFileComp };
   return { candidates: [], directive: Directive.noFileComp };
@@ -166,14 +168,7 @@ function flagTable(command: CommandModule | undefined): FlagTable {
     // `--no-gzip` and the like: only a switch that is on by default is worth turning off.
     if (options.boolean.includes(name) && key.length > 1 && options.default[name] === true) long.push(`no-${key}`);
   }
-  return { canonical, takesValue, choices: new Map(Object.entries(options.choices)), long: long.sort(), short: short.sort() };
-}
-
-function optionDescription(command: CommandModule, option: string): string {
-  const parser = yargs([]);
-  if (typeof command.builder === 'function') command.builder(parser as never);
-  const usage = (parser as unknown as { getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } } }).getInternalMethods().getUsageInstance();
-  return usage.getDescriptions()[option] ?? '';
+  return { canonical, takesValue, choices: new Map(Object.entries(options.choices)), long: long.sort(), short: short.sort(), outputs: outputFormatsOf(parser) };
 }
 
 /** The part of yargs' option table read here (yargs' typings do not declare getOptions). */

@@ -52,8 +52,17 @@ export function withOutputFile<T>(yargs: Argv<T>) {
   });
 }
 
+/** The `-o` values each parser offers, for completion (`jsonpath=` without its placeholder). */
+const offeredOutputs = new WeakMap<object, readonly string[]>();
+
+/** What `-o` takes on a parser a command's builder has run on. */
+export function outputFormatsOf(parser: object): readonly string[] {
+  return offeredOutputs.get(parser) ?? [];
+}
+
 /** `-o, --output <format>` with the formats a command offers; the first is the default unless given. */
 export function withOutputFormat<T, const F extends readonly string[]>(yargs: Argv<T>, formats: F, defaultFormat?: F[number]) {
+  offeredOutputs.set(yargs, formats);
   return yargs.option('output', {
     alias: 'o',
     choices: formats,
@@ -73,6 +82,7 @@ export type DocumentOutput<F extends string> = F | { jsonpath: string } | { json
  */
 export function withDocumentOutput<T, const F extends string>(yargs: Argv<T>, formats: readonly F[], defaultFormat?: F) {
   const offered = [...formats, 'jsonpath=<template>', 'jsonpath-file=<file>'];
+  offeredOutputs.set(yargs, [...formats, 'jsonpath=', 'jsonpath-file=']);
   return yargs.option('output', {
     alias: 'o',
     type: 'string',
@@ -95,12 +105,6 @@ export function withDocumentOutput<T, const F extends string>(yargs: Argv<T>, fo
       throw new UsageError(`--output "${text}" is not one of ${offered.join(', ')}`);
     },
   });
-}
-
-/** The formats an `-o` description made above lists, for completion (`jsonpath=` without its placeholder). */
-export function outputFormatsOf(description: string): string[] {
-  const list = /^Output format: (\S+)/.exec(description)?.[1] ?? '';
-  return list.split('|').filter(Boolean).map((format) => format.replace(/<[^>]*>$/, ''));
 }
 
 /** A parsed `-o` with a template file read and checked. */
