@@ -89,7 +89,7 @@ async function valuesOf(flag: string, table: FlagTable, connection: Connection, 
   const choices = table.choices.get(flag);
   if (choices) return { candidates: [...choices], directive: Directive.noFileComp };
   if (flag === 'output') return { candidates: [...table.outputs], directive: Directive.noFileComp };
-  if (flag === 'namespace') return { candidates: await quietly(sources.namespaces(connection)), directive: Directive.noFileComp };
+  if (flag === 'namespace' || flag === 'target-namespace') return { candidates: await quietly(sources.namespaces(connection)), directive: Directive.noFileComp };
   if (flag === 'context') return { candidates: await quietly(sources.contexts(connection)), directive: Directive.noFileComp };
   return { candidates: [], directive: Directive.noFileComp };
 }
