@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { REPO_ROOT } from '../src/testing/run-cli.ts';
@@ -42,7 +42,9 @@ describe('installed as a kubectl plugin', () => {
   });
 
   it('takes its flags after the plugin name, as kubectl passes them on', () => {
-    const result = spawnSync('kubectl', ['kvbackup', '--context', 'no-such-context', 'graph', '-n', 'x'], { env: { ...env, KUBECONFIG: join(prefix, 'missing-kubeconfig') }, encoding: 'utf8' });
+    const kubeconfig = join(prefix, 'kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9' } }], users: [{ name: 'u', user: {} }], contexts: [{ name: 'only', context: { cluster: 'c', user: 'u' } }], 'current-context': 'only' }));
+    const result = spawnSync('kubectl', ['kvbackup', '--context', 'no-such-context', 'graph', '-n', 'x'], { env: { ...env, KUBECONFIG: kubeconfig }, encoding: 'utf8' });
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /^error: context "no-such-context" is not in the kubeconfig$/m);
   });
