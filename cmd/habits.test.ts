@@ -107,6 +107,10 @@ describe('file system failures: one line naming the path, exit 1', () => {
     });
   }
 
+  it('names a kubeconfig that cannot be read', async () => {
+    oneError(await runCli(['graph', '--kubeconfig', join(dir, 'missing-kubeconfig')], { offline: false }), 1, /missing-kubeconfig: no such file or directory$/);
+  });
+
   it('writes through a symbolic link into the directory it points to, leaving the link', async () => {
     symlinkSync(join(dir, 'real', 'target.yaml'), join(dir, 'link.yaml'));
     const result = await runCli(['transform', '-f', join(dir, 'a.yaml'), '--seed', 's', '-o', 'yaml', '--output-file', join(dir, 'link.yaml')]);

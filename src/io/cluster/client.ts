@@ -4,6 +4,7 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, UsageError } from '../../errors.ts';
+import { fsErrorCode, pathError } from '../files/path-error.ts';
 import { errorCode, readBody, send } from './http.ts';
 import { failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
 import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, retryDelay, type Failure, type RetryMode, type RetryPolicy } from './retry.ts';
@@ -226,6 +227,8 @@ export function loadKubeConfig(options: Pick<ConnectOptions, 'kubeconfig' | 'con
     if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
     else config.loadFromDefault();
   } catch (error) {
+    // A kubeconfig file that cannot be read is a path error like any other; one that does not parse is a usage error.
+    if (fsErrorCode(error)) throw pathError((error as { path?: string }).path ?? options.kubeconfig ?? 'kubeconfig', error);
     throw new UsageError(`cannot read the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (options.context) {
