@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, KvbError, UsageError } from '../src/errors.ts';
 import { fsErrorCode, pathError } from '../src/io/files/path-error.ts';
 import { createParser, DISPLAY_NAME } from './parser.ts';
+import { streams } from './streams.ts';
 
 async function main(args: string[]): Promise<number> {
   // Cobra's hidden completion command, which the completion scripts call; it never fails loudly.
@@ -17,17 +18,18 @@ async function main(args: string[]): Promise<number> {
 }
 
 function report(error: unknown): number {
+  const stderr = streams().stderr;
   if (error instanceof KvbError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    for (const line of error.details) process.stderr.write(`  ${line}\n`);
-    if (error instanceof UsageError) process.stderr.write(`See '${DISPLAY_NAME} --help'.\n`);
+    stderr.write(`error: ${error.message}\n`);
+    for (const line of error.details) stderr.write(`  ${line}\n`);
+    if (error instanceof UsageError) stderr.write(`See '${DISPLAY_NAME} --help'.\n`);
     return error.exitCode;
   }
   // A file system failure that no layer named a path for (a write to stdout, a stream deep in a pipeline).
   const mapped = fsErrorCode(error) ? pathError(describeFsTarget(error), error) : error;
   if (mapped instanceof KvbError) return report(mapped);
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`internal error (please report it): ${stack}\n`);
+  stderr.write(`internal error (please report it): ${stack}\n`);
   return ExitCode.internal;
 }
 

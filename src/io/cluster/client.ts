@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, UsageError } from '../../errors.ts';
 import { fsErrorCode, pathError } from '../files/path-error.ts';
 import { errorCode, readBody, send } from './http.ts';
-import { failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
+import { checkRequestUrl, failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
 import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, retryDelay, type Failure, type RetryMode, type RetryPolicy } from './retry.ts';
 import { logAt, logEnabled, REQUEST_LOG_LEVEL } from '../term/log.ts';
 
@@ -105,6 +105,7 @@ export class ClusterClient {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(call.query ?? {})) if (value !== undefined) query.set(key, String(value));
     const path = pathOf(call.target) + (query.size > 0 ? `?${query}` : '');
+    checkRequestUrl(call.target, new URL(this.server + path));
     const headers: Record<string, string> = {};
     let body: string | undefined;
     if (call.body !== undefined) {

@@ -69,3 +69,20 @@ describe('progress', () => {
     assert.match(stream.text(), /^second 3, /m);
   });
 });
+
+describe('progress on an escaping stream', () => {
+  it('draws with cursor codes on the stream underneath, and escapes the label itself', async () => {
+    const { escapingTextWrites } = await import('./escape.ts');
+    setLogSettings({ verbosity: 0, progress: 'auto' });
+    const chunks: string[] = [];
+    const tty = Object.assign(new Writable({ write(chunk, _encoding, callback) { chunks.push(String(chunk)); callback(); } }), { isTTY: true, columns: 120, cursorTo() {}, clearLine() {}, moveCursor() {} });
+    const task = startTask('ns/evil\u001b[2Jname', { unit: 'bytes', total: 10 }, escapingTextWrites(tty));
+    task.add(10);
+    task.done();
+    setLogSettings({ verbosity: 0, progress: 'auto' });
+    const text = chunks.join('');
+    assert.match(text, /\u001b\[/, 'cursor codes reach the terminal');
+    assert.match(text, /ns\/evil\\u001b\[2Jname/, 'the label is escaped');
+    assert.doesNotMatch(text, /\u001b\[2J/);
+  });
+});

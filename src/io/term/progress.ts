@@ -4,6 +4,7 @@
 
 import { MultiBar, type Options, type Params, type SingleBar } from 'cli-progress';
 import type { Writable } from 'node:stream';
+import { escapeControls, UNESCAPED } from './escape.ts';
 import { logSettings, type ProgressMode } from './log.ts';
 
 /** One piece of work whose progress is shown: call `add` as bytes or items are done, `done` once at the end. */
@@ -39,7 +40,9 @@ export function progressStyle(stream: Stream, mode: ProgressMode, verbosity: num
 const displays = new WeakMap<Stream, { bars: MultiBar; active: number }>();
 
 /** Starts a task on `stream` (stderr by default), shown as the process's settings say. */
-export function startTask(label: string, options: TaskOptions, stream: Stream = process.stderr): ProgressTask {
+export function startTask(label: string, options: TaskOptions, given: Stream = process.stderr): ProgressTask {
+  // The bars are drawn with cursor movements, which an escaping stream would spell out; the label is escaped here.
+  const stream = (given as Stream & { [UNESCAPED]?: Stream })[UNESCAPED] ?? given;
   const { progress, verbosity } = logSettings();
   const style = progressStyle(stream, progress, verbosity);
   if (style === 'none') return countingOnly();
@@ -49,7 +52,7 @@ export function startTask(label: string, options: TaskOptions, stream: Stream = 
     displays.set(stream, display);
   }
   const shared = display;
-  const bar: SingleBar = shared.bars.create(options.total ?? 0, 0, { label, unit: options.unit, known: (options.total ?? 0) > 0 });
+  const bar: SingleBar = shared.bars.create(options.total ?? 0, 0, { label: escapeControls(label), unit: options.unit, known: (options.total ?? 0) > 0 });
   shared.active++;
   let finished = false;
   const task: ProgressTask = {
