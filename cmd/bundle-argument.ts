@@ -1,9 +1,10 @@
 // A bundle named by a positional argument or by -f, as `inspect` and `validate` take it.
 
 import type { Argv } from 'yargs';
+import { withBundleFilename } from './flags.ts';
 
 export function withBundleArgument<T>(yargs: Argv<T>) {
-  return yargs
+  return withBundleFilename(yargs)
     .positional('bundle', { type: 'string', description: 'The bundle file, or - for stdin' })
     .conflicts('bundle', 'filename')
     .check((argv) => {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { CLI_ENTRY, REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
 import { peerManifestFiles, peerManifestText } from '../src/testing/peer-manifests.ts';
 import { parseYaml } from '../src/io/term/render.ts';
@@ -35,7 +34,7 @@ describe('kubectl-kvbackup', () => {
     assert.equal(result.code, 0);
     for (const command of commands) {
       const name = String(command.command).split(' ')[0] ?? '';
-      assert.match(result.stdout.toString(), new RegExp(`kubectl-kvbackup ${name}\\b`), name);
+      assert.match(result.stdout.toString(), new RegExp(`kubectl kvbackup ${name}\\b`), name);
     }
   });
 
@@ -44,7 +43,7 @@ describe('kubectl-kvbackup', () => {
     it(`prints help for ${name}`, async () => {
       const result = await runCli([name, '--help']);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout.toString(), new RegExp(`kubectl-kvbackup ${name}`));
+      assert.match(result.stdout.toString(), new RegExp(`kubectl kvbackup ${name}`));
     });
   }
 
@@ -56,30 +55,17 @@ describe('kubectl-kvbackup', () => {
     assert.equal(json.bundleFormat, 'v1alpha1');
   });
 
-  it('answers kubectl plugin completion (kubectl_complete-kvbackup) in the Cobra protocol', () => {
-    const hook = fileURLToPath(new URL('./kubectl_complete-kvbackup.ts', import.meta.url));
-    const commandWords = spawnSync(process.execPath, [hook, ''], { encoding: 'utf8' });
-    assert.equal(commandWords.status, 0, commandWords.stderr);
-    const lines = commandWords.stdout.trim().split('\n');
-    assert.equal(lines.at(-1), ':0');
-    for (const command of commands) assert.ok(lines.includes(String(command.command).split(' ')[0] ?? ''), String(command.command));
-    const flags = spawnSync(process.execPath, [hook, 'transform', '--'], { encoding: 'utf8' });
-    assert.match(flags.stdout, /^--target-namespace$/m);
-    assert.match(flags.stdout, /^:0$/m);
-  });
-
-  it('prints a completion script', async () => {
-    const result = await runCli(['completion']);
-    assert.equal(result.code, 0);
-    assert.match(result.stdout.toString(), /kubectl-kvbackup/);
-  });
-
   describe('usage errors exit 2 with one line', () => {
     const cases: [string, string[], RegExp][] = [
       ['no command', [], /name a command/],
       ['unknown command', ['frobnicate'], /Unknown argument: frobnicate/],
       ['unknown flag', ['graph', '-f', '-', '--bogus'], /Unknown argument: bogus/],
-      ['bad output format', ['graph', '-f', '-', '-o', 'xml'], /Invalid values/],
+      ['bad output format', ['graph', '-f', '-', '-o', 'xml'], /--output "xml" is not one of tree, json, yaml, dot, name, jsonpath=<template>, jsonpath-file=<file>/],
+      ['a repeated single-value flag', ['graph', '-f', '-', '-o', 'json', '-o', 'yaml'], /--output was given more than once; it takes one value/],
+      ['a repeated namespace', ['transform', '-f', '-', '-n', 'a', '-n', 'b'], /--namespace was given more than once/],
+      ['a bad JSONPath template', ['graph', '-f', '-', '-o', 'jsonpath={range .nodes[*]}'], /--output jsonpath: \{range\} without \{end\}/],
+      ['-v without a level', ['graph', '-f', '-', '-v'], /Not enough arguments following: v/],
+      ['--report - with the output on stdout', ['transform', '-f', '-', '--report', '-'], /--report - and the output both go to stdout/],
       ['missing -f', ['transform'], /Missing required argument: filename/],
       ['both namespace flags', ['transform', '-f', '-', '--target-namespace', 'a', '--namespace-map', 'b=c'], /mutually exclusive/],
       ['malformed pair', ['transform', '-f', '-', '--storage-class-map', 'nope'], /--storage-class-map expects old=new/],
@@ -92,8 +78,9 @@ describe('kubectl-kvbackup', () => {
 
   describe('input errors exit 1 with one line naming the input', () => {
     const cases: [string, string, RegExp][] = [
-      ['malformed YAML', 'kind: [', /<stdin>: invalid YAML/],
-      ['malformed JSON', '{"kind": ', /<stdin>: invalid JSON/],
+      ['malformed YAML', 'kind: x\nmetadata:\n  name: a\n   bad: 1\n', /^error: <stdin>:3:9: invalid YAML: /],
+      ['malformed JSON', '{"kind":\n  "x",,}', /^error: <stdin>:2:7: invalid JSON: /],
+      ['a map as a mapping key', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  { KEY }: x\n', /^error: <stdin>:5:3: invalid YAML: a mapping key is a map; keys must be scalars$/],
       ['no apiVersion', 'kind: ConfigMap\nmetadata: {name: a}\n', /<stdin>: object has no apiVersion/],
       ['no kind', 'apiVersion: v1\nmetadata: {name: a}\n', /<stdin>: object has no kind/],
       ['no name', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', /<stdin>: ConfigMap has no metadata.name/],

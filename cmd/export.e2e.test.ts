@@ -120,7 +120,7 @@ describe('export of each peer-manifest scenario', () => {
       const roots = graphRoots(offline).filter((root) => root.namespace === ns);
       await eventually('the simulator to reconcile', async () => ((await listNames(client, Kinds.PersistentVolumeClaim.group, Kinds.PersistentVolumeClaim.kind, ns)).length > 0 || !objects.some((o) => o.kind === 'DataVolume') ? true : undefined));
       const output = join(work, `${file}.kvb`);
-      const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', output, '-v', ...roots.map((r) => r.name)]);
+      const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', output, '-v=1', ...roots.map((r) => r.name)]);
       assert.equal(result.code, 0, result.stderr);
       const bundle = await readBundle(output);
       const exported = new Set(bundle.refs.map(refKey));
@@ -150,7 +150,7 @@ describe('quiesce, snapshot, export', () => {
     await createObjects(client, ns, [runningVm('vm1')]);
     await agentConnected(ns, 'vm1');
     const output = join(work, 'quiesced.kvb');
-    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--output-file', output, '-v']);
+    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--output-file', output, '-v=1']);
     assert.equal(result.code, 0, result.stderr);
     const bundle = await readBundle(output);
     const vm = bundle.objects.find((o) => o.object.kind === 'VirtualMachine')?.object;
@@ -249,7 +249,7 @@ describe('quiesce, snapshot, export', () => {
       const kubeconfig = join(work, 'proxy.kubeconfig');
       writeFileSync(kubeconfig, proxy.kubeconfig);
       const output = join(work, 'burst.kvb');
-      const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', kubeconfig, '--snapshot', '--export', '--output-file', output, '-v']);
+      const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', kubeconfig, '--snapshot', '--export', '--output-file', output, '-v=1']);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(proxy.injected.some((line) => line.includes('/freeze')), 'no fault was injected into the freeze');
       assert.match(result.stderr, /retrying/);
@@ -309,7 +309,7 @@ describe('request count', () => {
       }));
       await createObjects(client, ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' } }, ...vms]);
       const output = join(work, `count${size}.kvb`);
-      const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', output, '-v']);
+      const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', output, '-v=1']);
       assert.equal(result.code, 0, result.stderr);
       assert.equal((await readBundle(output)).objects.filter((o) => o.object.kind === 'VirtualMachine').length, size);
       counts.push(requestCount(result.stderr));

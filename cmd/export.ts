@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../src/errors.ts';
 import { withClusterFlags } from './cluster-flags.ts';
 import { readDryRun, withDryRun } from './dry-run.ts';
-import { type ArgsOf, withOutputFile } from './flags.ts';
+import { type ArgsOf, verbosityOf, withOutputFile } from './flags.ts';
 import { streams } from './streams.ts';
 
 function builder(yargs: Argv) {
@@ -60,7 +60,7 @@ export const exportCommand: CommandModule<object, ArgsOf<typeof builder> & { nam
         namespace: argv.namespace,
         allNamespaces: argv['all-namespaces'],
         selector: argv.selector,
-        verbose: argv.verbose,
+        verbose: verbosityOf(argv) >= 1,
         quiesce: argv.quiesce,
         snapshot: argv.snapshot,
         export: argv.export,

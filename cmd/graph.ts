@@ -1,13 +1,13 @@
 // `graph`: the dependency graph of manifests, a bundle, or what a cluster holds.
 
 import type { Argv, CommandModule } from 'yargs';
-import { type ArgsOf, withFilename, withOutputFile, withOutputFormat } from './flags.ts';
+import { type ArgsOf, inputFilesOf, resolveOutput, verbosityOf, withDocumentOutput, withFilename, withOutputFile } from './flags.ts';
 import { streams } from './streams.ts';
 
-const formats = ['tree', 'json', 'yaml', 'dot'] as const;
+const formats = ['tree', 'json', 'yaml', 'dot', 'name'] as const;
 
 function builder(yargs: Argv) {
-  return withOutputFile(withOutputFormat(withFilename(yargs, 'Manifests (file, directory, or - for stdin) or a bundle; without it the graph is read from the cluster'), formats, 'tree'))
+  return withOutputFile(withDocumentOutput(withFilename(yargs, 'Manifests (files, directories, or - for stdin; repeatable) or a bundle; without it the graph is read from the cluster'), formats, 'tree'))
     .option('namespace', {
       alias: 'n',
       type: 'string',
@@ -17,7 +17,6 @@ function builder(yargs: Argv) {
     .option('all-namespaces', { alias: 'A', type: 'boolean', description: 'Without -f: read every namespace' })
     .option('kubeconfig', { type: 'string', description: 'Without -f: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)', requiresArg: true })
     .option('context', { type: 'string', description: 'Without -f: the kubeconfig context', requiresArg: true })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, description: 'Without -f: print the number of API requests on stderr' })
     .option('require-complete', {
       type: 'boolean',
       default: false,
@@ -28,7 +27,8 @@ function builder(yargs: Argv) {
     .example('$0 graph -f vms.yaml', 'Print one tree per VM, standalone VMI, replica set and pool')
     .example('$0 graph -f backup.tar -o dot | dot -Tsvg > graph.svg', 'Draw the graph of a bundle')
     .example('$0 graph -f manifests/ -o json --require-complete', 'Fail when a required object is missing')
-    .example('$0 graph -n prod -v', 'The graph of what namespace prod holds, as export would walk it');
+    .example('$0 graph -f vms/ -R -o name', 'The objects of a directory tree the graph holds, as kind.group/name')
+    .example('$0 graph -n prod -v=1', 'The graph of what namespace prod holds, as export would walk it');
 }
 
 export const graphCommand: CommandModule<object, ArgsOf<typeof builder>> = {
@@ -41,9 +41,9 @@ export const graphCommand: CommandModule<object, ArgsOf<typeof builder>> = {
       {
         source:
           argv.filename === undefined
-            ? { type: 'cluster', kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace, allNamespaces: argv['all-namespaces'] === true, verbose: argv.verbose }
-            : { type: 'file', filename: argv.filename, namespace: argv.namespace ?? 'default' },
-        output: argv.output ?? 'tree',
+            ? { type: 'cluster', kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace, allNamespaces: argv['all-namespaces'] === true, verbose: verbosityOf(argv) >= 1 }
+            : { type: 'file', input: inputFilesOf(argv), namespace: argv.namespace ?? 'default' },
+        output: await resolveOutput(argv.output ?? 'tree'),
         outputFile: argv['output-file'],
         requireComplete: argv['require-complete'],
       },

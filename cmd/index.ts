@@ -1,5 +1,6 @@
 // Every subcommand, in the order `--help` lists them: the pipeline first, then the offline tools.
 
+import { completionCommand } from './completion.ts';
 import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
@@ -18,4 +19,5 @@ export const commands = [
   validateCommand,
   rbacCommand,
   versionCommand,
+  completionCommand,
 ] as const;

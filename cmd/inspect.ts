@@ -1,14 +1,15 @@
 // `inspect`: what a bundle holds.
 
 import type { Argv, CommandModule } from 'yargs';
-import { type ArgsOf, withFilename, withOutputFormat } from './flags.ts';
+import { type ArgsOf, resolveOutput, withDocumentOutput } from './flags.ts';
 import { streams } from './streams.ts';
 import { bundleFilename, withBundleArgument } from './bundle-argument.ts';
 
 function builder(yargs: Argv) {
-  return withOutputFormat(withBundleArgument(withFilename(yargs, 'The bundle (instead of the argument), or - for stdin')), ['text', 'json'] as const, 'text')
+  return withDocumentOutput(withBundleArgument(yargs), ['text', 'json'] as const, 'text')
     .example('$0 inspect backup.tar', 'List objects, graph summary, exports and data sizes')
-    .example('$0 export -o - | $0 inspect -f - -o json', 'Inspect a bundle from a pipe, as JSON');
+    .example('$0 inspect backup.tar -o jsonpath=\'{.header.createdAt}\'', 'One field of the inspection')
+    .example('$0 export -n prod --output-file - | $0 inspect -f - -o json', 'Inspect a bundle from a pipe, as JSON');
 }
 
 export const inspectCommand: CommandModule<object, ArgsOf<typeof builder>> = {
@@ -17,6 +18,7 @@ export const inspectCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   builder,
   async handler(argv) {
     const { runInspect } = await import('../src/app/inspect.ts');
-    await runInspect({ filename: bundleFilename(argv), output: argv.output ?? 'text' }, streams());
+    const output = await resolveOutput(argv.output ?? 'text');
+    await runInspect({ filename: bundleFilename(argv), output }, streams());
   },
 };

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { REPO_ROOT } from '../src/testing/run-cli.ts';
@@ -39,6 +39,25 @@ describe('installed as a kubectl plugin', () => {
     const result = spawnSync('kubectl_complete-kvbackup', ['tr'], { env, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^transform$/m);
+  });
+
+  it('takes its flags after the plugin name, as kubectl passes them on', () => {
+    const kubeconfig = join(prefix, 'kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9' } }], users: [{ name: 'u', user: {} }], contexts: [{ name: 'only', context: { cluster: 'c', user: 'u' } }], 'current-context': 'only' }));
+    const result = spawnSync('kubectl', ['kvbackup', '--context', 'no-such-context', 'graph', '-n', 'x'], { env: { ...env, KUBECONFIG: kubeconfig }, encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^error: context "no-such-context" is not in the kubeconfig$/m);
+  });
+
+  it('ships each schema once, the licence, and no sources', () => {
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];
+    assert.ok(files.includes('LICENSE'));
+    assert.ok(files.includes('dist/cmd/kubectl-kvbackup.js'));
+    const schemas = files.filter((path) => path.endsWith('.schema.json'));
+    assert.ok(schemas.length > 0);
+    assert.equal(new Set(schemas.map((path) => path.split('/').at(-1))).size, schemas.length, `each schema once: ${schemas.join(', ')}`);
+    assert.deepEqual(files.filter((path) => path.endsWith('.ts')), []);
   });
 
   it('runs as kubectl kvbackup', () => {

@@ -1,11 +1,11 @@
 // `rbac`: print the minimal ClusterRole that `export` needs.
 
 import type { Argv, CommandModule } from 'yargs';
-import { type ArgsOf, withOutputFormat } from './flags.ts';
+import { type ArgsOf, resolveOutput, withDocumentOutput } from './flags.ts';
 import { streams } from './streams.ts';
 
 function builder(yargs: Argv) {
-  return withOutputFormat(yargs, ['yaml', 'json'] as const, 'yaml')
+  return withDocumentOutput(yargs, ['yaml', 'json', 'name'] as const, 'yaml')
     .example('$0 rbac | kubectl apply -f -', 'Create the ClusterRole')
     .example('kubectl create rolebinding kvbackup --clusterrole=kubectl-kvbackup-export --serviceaccount=ops:backup -n prod', 'Grant it in one namespace');
 }
@@ -16,6 +16,6 @@ export const rbacCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   builder,
   async handler(argv) {
     const { runRbac } = await import('../src/app/rbac.ts');
-    runRbac({ output: argv.output ?? 'yaml' }, streams());
+    runRbac({ output: await resolveOutput(argv.output ?? 'yaml') }, streams());
   },
 };

@@ -1,7 +1,7 @@
 // `restore`: apply a bundle or manifests to a cluster, transformed for restore, in dependency order.
 
 import type { Argv, CommandModule } from 'yargs';
-import { type ArgsOf, withFilename, withNamespace, withOutputFormat } from './flags.ts';
+import { type ArgsOf, inputFilesOf, verbosityOf, withFilename, withNamespace, withOutputFormat } from './flags.ts';
 import { readDryRun, withDryRun } from './dry-run.ts';
 import { streams } from './streams.ts';
 import { readTransformFlags, withTransformFlags } from './transform-flags.ts';
@@ -15,7 +15,6 @@ function builder(yargs: Argv) {
   )
     .option('kubeconfig', { type: 'string', description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)', requiresArg: true })
     .option('context', { type: 'string', description: 'The kubeconfig context to use', requiresArg: true })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, description: 'Print retries and the number of API requests on stderr' })
     .option('on-conflict', {
       choices: ['fail', 'skip', 'replace'] as const,
       default: 'fail' as const,
@@ -61,11 +60,11 @@ export const restoreCommand: CommandModule<object, ArgsOf<typeof builder>> = {
     const { runRestore } = await import('../src/app/restore.ts');
     await runRestore(
       {
-        filename: argv.filename,
+        input: inputFilesOf(argv),
         namespace: argv.namespace,
         kubeconfig: argv.kubeconfig,
         context: argv.context,
-        verbose: argv.verbose,
+        verbose: verbosityOf(argv) >= 1,
         output: argv.output ?? 'text',
         onConflict: argv['on-conflict'],
         dryRun: readDryRun(argv['dry-run'], streams(), false).mode,

@@ -1,12 +1,12 @@
 // `validate`: check a bundle end to end.
 
 import type { Argv, CommandModule } from 'yargs';
-import { type ArgsOf, withFilename, withOutputFormat } from './flags.ts';
+import { type ArgsOf, resolveOutput, withDocumentOutput } from './flags.ts';
 import { streams } from './streams.ts';
 import { bundleFilename, withBundleArgument } from './bundle-argument.ts';
 
 function builder(yargs: Argv) {
-  return withOutputFormat(withBundleArgument(withFilename(yargs, 'The bundle (instead of the argument), or - for stdin')), ['text', 'json'] as const, 'text')
+  return withDocumentOutput(withBundleArgument(yargs), ['text', 'json'] as const, 'text')
     .example('$0 validate backup.tar', 'Check header, schemas, checksums and graph completeness; exit 0 only if all hold');
 }
 
@@ -16,6 +16,7 @@ export const validateCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   builder,
   async handler(argv) {
     const { runValidate } = await import('../src/app/validate.ts');
-    await runValidate({ filename: bundleFilename(argv), output: argv.output ?? 'text' }, streams());
+    const output = await resolveOutput(argv.output ?? 'text');
+    await runValidate({ filename: bundleFilename(argv), output }, streams());
   },
 };

@@ -33,7 +33,7 @@ step "What depends on what"
 run kvbackup graph -f <("$kubectl" get -n demo vm,vmi,dv,pvc,secret,configmap,controllerrevision,virtualmachineinstancetype,virtualmachinepreference -o json)
 
 step "Export: freeze the running guest, snapshot both VMs, thaw, export the volumes and download them"
-run kvbackup export -n demo --snapshot --export --with-data --output-file "$work/demo.kvb" -v
+run kvbackup export -n demo --snapshot --export --with-data --output-file "$work/demo.kvb" -v=1
 run kvbackup validate "$work/demo.kvb"
 run kvbackup inspect "$work/demo.kvb"
 

@@ -4,19 +4,21 @@ import { IncompleteGraphError } from '../errors.ts';
 import { buildGraph, describeMissing, missingRequired, renderDot, renderTree } from '../graph/index.ts';
 import type { ObjectIndex } from '../model/object-index.ts';
 import { writeOutput } from '../io/files/output.ts';
-import { toJson, toYamlDocument } from '../io/term/render.ts';
+import { refName, renderJsonPath, toJson, toYamlDocument } from '../io/term/render.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { loadInput } from './load-input.ts';
 import type { GraphOptions, GraphSource } from './options.ts';
 
 export async function runGraph(options: GraphOptions, streams: StdStreams): Promise<void> {
   const graph = buildGraph(await readObjects(options.source, streams));
-  const rendered = {
-    tree: () => renderTree(graph),
-    json: () => toJson(graph),
-    yaml: () => toYamlDocument(graph),
-    dot: () => renderDot(graph),
-  }[options.output]();
+  const output = options.output;
+  const rendered =
+    output === 'tree' ? renderTree(graph)
+    : output === 'dot' ? renderDot(graph)
+    : output === 'json' ? toJson(graph)
+    : output === 'yaml' ? toYamlDocument(graph)
+    : output === 'name' ? graph.nodes.map((node) => `${refName(node)}\n`).join('')
+    : renderJsonPath(graph, output.jsonpath);
   await writeOutput(options.outputFile, streams, rendered);
   if (options.requireComplete) {
     const missing = missingRequired(graph);
@@ -31,7 +33,7 @@ export async function runGraph(options: GraphOptions, streams: StdStreams): Prom
 
 async function readObjects(source: GraphSource, streams: StdStreams): Promise<ObjectIndex> {
   if (source.type === 'file') {
-    const input = await loadInput(source.filename, source.namespace, streams);
+    const input = await loadInput(source.input, source.namespace, streams, 'graph');
     if (input.type === 'bundle') {
       // As inspect: every entry is checked against the trailer before anything is printed.
       try {

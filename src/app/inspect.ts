@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { buildInspectResult, formatInspect, type InspectResult } from '../bundle/index.ts';
 import { openInputStream } from '../io/files/read-input.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
-import { toJson } from '../io/term/render.ts';
+import { renderJsonPath, toJson } from '../io/term/render.ts';
 import type { StdStreams } from '../io/term/streams.ts';
 import type { BundleCommandOptions } from './options.ts';
 
@@ -34,5 +34,6 @@ export async function inspectBundle(input: Readable, source?: string): Promise<I
 export async function runInspect(options: BundleCommandOptions, streams: StdStreams): Promise<void> {
   const { stream, source } = await openInputStream(options.filename, streams);
   const result = await inspectBundle(stream, source);
-  streams.stdout.write(options.output === 'json' ? toJson(result) : formatInspect(result));
+  const output = options.output;
+  streams.stdout.write(output === 'text' ? formatInspect(result) : output === 'json' ? toJson(result) : renderJsonPath(result, output.jsonpath));
 }

@@ -2,9 +2,16 @@
 
 import { ObjectIndex } from '../model/object-index.ts';
 import { withDefaultNamespace } from '../model/default-namespace.ts';
-import { readInput } from '../io/files/read-input.ts';
+import { InputError } from '../errors.ts';
+import { describeInput, readInput, type InputFiles } from '../io/files/read-input.ts';
 import { openBundle, type BundleMetadata, type BundleReader } from '../io/tar/bundle-reader.ts';
-import type { StdStreams } from '../io/term/streams.ts';
+import { note, type StdStreams } from '../io/term/streams.ts';
+
+/** `-f`, `-R` and `--strict` as a use case takes them. */
+export interface InputSelection extends InputFiles {
+  /** Unknown KubeVirt/CDI kinds and versions are errors instead of warnings. */
+  strict: boolean;
+}
 
 export type LoadedInput =
   | { type: 'manifests'; index: ObjectIndex }
@@ -12,11 +19,15 @@ export type LoadedInput =
 
 /**
  * Manifests get `namespace` where they carry none (as `kubectl create -n`); a bundle's objects already carry theirs.
+ * Manifests that hold no object are refused as `kubectl apply` refuses them (`no objects passed to <command>`).
  * For a bundle only the metadata has been read: the caller goes on with `reader` (data, trailer) or closes it.
  */
-export async function loadInput(filename: string, namespace: string, streams: StdStreams): Promise<LoadedInput> {
-  const input = await readInput(filename, streams);
+export async function loadInput(selection: InputSelection, namespace: string, streams: StdStreams, command: string): Promise<LoadedInput> {
+  const input = await readInput(selection, streams);
   if (input.type === 'manifests') {
+    if (selection.strict && input.warnings.length > 0) throw new InputError(input.warnings[0] as string, input.warnings.slice(1));
+    for (const warning of input.warnings) note(streams, `warning: ${warning}`);
+    if (input.objects.length === 0) throw new InputError(`no objects passed to ${command} (${describeInput(selection)} holds none)`);
     const objects = input.objects.map(({ object, source }) => ({ object: withDefaultNamespace(object, namespace), source }));
     return { type: 'manifests', index: new ObjectIndex(objects) };
   }

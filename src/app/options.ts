@@ -2,7 +2,9 @@
 
 // The registry alone, not the transform's index: the flags are built at start-up, before any validator is needed.
 import { TRANSFORM_OPTIONS, type TransformOption, type TransformOptions } from '../transform/option-registry.ts';
+import type { ObjectOutput } from '../io/term/render.ts';
 import type { QuiesceMode } from './export-selection.ts';
+import type { InputSelection } from './load-input.ts';
 
 /**
  * The transform options as the command line gives them (absent or undefined: not given), shared by `transform`
@@ -15,21 +17,21 @@ export const TRANSFORM_OPTION_FLAGS: readonly TransformOption[] = TRANSFORM_OPTI
 
 /** Where `graph` reads objects from: manifests or a bundle, or a cluster's namespaces. */
 export type GraphSource =
-  | { type: 'file'; filename: string; namespace: string }
+  | { type: 'file'; input: InputSelection; namespace: string }
   | { type: 'cluster'; kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined; allNamespaces: boolean; verbose: boolean };
 
 export interface GraphOptions {
   source: GraphSource;
-  output: 'tree' | 'json' | 'yaml' | 'dot';
+  output: 'tree' | 'dot' | ObjectOutput;
   outputFile: string;
   requireComplete: boolean;
 }
 
 export interface TransformCommandOptions {
-  filename: string;
+  input: InputSelection;
   namespace: string;
   /** Default: a bundle when the input is one, else YAML. */
-  output: 'bundle' | 'yaml' | 'json' | undefined;
+  output: 'bundle' | ObjectOutput | undefined;
   outputFile: string;
   reportFile: string | undefined;
   transform: TransformFlags;
@@ -37,7 +39,7 @@ export interface TransformCommandOptions {
 
 export interface BundleCommandOptions {
   filename: string;
-  output: 'text' | 'json';
+  output: 'text' | 'json' | { jsonpath: string };
 }
 
 /** How to reach the cluster: kubectl's connection flags. */

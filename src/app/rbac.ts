@@ -2,10 +2,11 @@
 
 import { Document } from 'yaml';
 import { EXPORT_RULES, exportClusterRole } from '../io/cluster/rbac.ts';
+import { renderObjects, type ObjectOutput } from '../io/term/render.ts';
 import type { StdStreams } from '../io/term/streams.ts';
 
 export interface RbacOptions {
-  output: 'yaml' | 'json';
+  output: ObjectOutput;
 }
 
 export function runRbac(options: RbacOptions, streams: StdStreams): void {
@@ -13,9 +14,9 @@ export function runRbac(options: RbacOptions, streams: StdStreams): void {
 }
 
 /** The ClusterRole in the format asked for; the YAML carries each rule's reason as a comment. */
-export function renderRbac(output: 'yaml' | 'json'): string {
+export function renderRbac(output: ObjectOutput): string {
   const role = exportClusterRole();
-  if (output === 'json') return `${JSON.stringify(role, null, 2)}\n`;
+  if (output !== 'yaml') return renderObjects([role], output, { single: true });
   const document = new Document(role);
   document.commentBefore = ' The permissions `kubectl kvbackup export` needs. Bind it with a RoleBinding per namespace, or a ClusterRoleBinding for -A.';
   const rules = document.get('rules') as { items: { commentBefore?: string }[] };

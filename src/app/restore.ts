@@ -25,12 +25,13 @@ import { waitForAll } from '../io/cluster/wait.ts';
 import { toJson } from '../io/term/render.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { installInterrupt } from './interrupt.ts';
-import { loadInput, type LoadedInput } from './load-input.ts';
+import { loadInput, type InputSelection, type LoadedInput } from './load-input.ts';
+import { describeInput } from '../io/files/read-input.ts';
 import type { TransformFlags } from './options.ts';
 import { resolveFlags } from './transform.ts';
 
 export interface RestoreOptions {
-  filename: string;
+  input: InputSelection;
   /** Namespace of manifests that carry none. */
   namespace: string;
   kubeconfig: string | undefined;
@@ -62,7 +63,7 @@ interface Prepared {
 }
 
 export async function runRestore(options: RestoreOptions, streams: StdStreams): Promise<void> {
-  const input = await loadInput(options.filename, options.namespace, streams);
+  const input = await loadInput(options.input, options.namespace, streams, 'restore');
   const interrupt = installInterrupt((signal, first) => note(streams, first ? `${signal}: stopping after the current request` : `${signal}: still stopping`));
   let client: ClusterClient | undefined;
   try {
@@ -120,7 +121,7 @@ async function prepare(input: LoadedInput, options: RestoreOptions, streams: Std
   for (const warning of data.warnings) note(streams, `warning: volume ${warning.namespace}/${warning.name}: ${warning.message}`);
   if (data.objects.length === 0) {
     // As `kubectl create`: an empty input is a mistake (a failed export upstream in a pipe), not a successful no-op.
-    throw new InputError(`${options.filename === '-' ? 'stdin' : options.filename}: no objects to restore${input.index.size > 0 ? ' (the transform dropped them all)' : ''}`);
+    throw new InputError(`${describeInput(options.input)}: no objects to restore${input.index.size > 0 ? ' (the transform dropped them all)' : ''}`);
   }
   const ordered = restoreOrder(withNamespaces(data.objects)).map(({ ref, object }) => ({ ref, object }));
   const refused = refusedObjects(ordered.map((entry) => entry.object), allowed);

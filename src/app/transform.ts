@@ -12,7 +12,8 @@ import { refOf } from '../model/object-ref.ts';
 import { checkOptionValue, RULE_NAMES, transform, transformOption, type TransformOptionsInput, type TransformReport } from '../transform/index.ts';
 import { openOutput, writeOutput } from '../io/files/output.ts';
 import { createBundleWriter } from '../io/tar/bundle-writer.ts';
-import { toJson, toYamlStream } from '../io/term/render.ts';
+import { renderObjects, toJson } from '../io/term/render.ts';
+import { startTask } from '../io/term/progress.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { loadInput, releaseObjects, type LoadedInput } from './load-input.ts';
@@ -27,17 +28,27 @@ export async function runTransform(options: TransformCommandOptions, streams: St
   if (flags.seed === undefined) note(streams, `transform: using random seed ${seed} (pass --seed ${seed} to reproduce)`);
   const transformOptions = await resolveFlags(flags, seed);
 
-  const input = await loadInput(options.filename, options.namespace, streams);
+  const input = await loadInput(options.input, options.namespace, streams, 'transform');
   try {
     const { objects, report, summary } = runRules(input, transformOptions, options.reportFile !== undefined);
     const format = options.output ?? (input.type === 'bundle' ? 'bundle' : 'yaml');
-    if (format === 'bundle') {
-      await writeBundle(input, objects, summary.options, transformOptions, options.outputFile, streams);
-    } else {
-      if (input.type === 'bundle') await input.reader.finish();
-      await writeOutput(options.outputFile, streams, renderObjects(objects, format));
+    // Opened first, so a report that cannot be written stops the run before any output is.
+    const reportOutput = options.reportFile ? await openOutput(options.reportFile, streams, { binary: false }) : undefined;
+    try {
+      if (format === 'bundle') {
+        await writeBundle(input, objects, summary.options, transformOptions, options.outputFile, streams);
+      } else {
+        if (input.type === 'bundle') await input.reader.finish();
+        await writeOutput(options.outputFile, streams, renderObjects(objects, format));
+      }
+      if (reportOutput && report) {
+        reportOutput.stream.write(toJson(report));
+        await reportOutput.commit();
+      }
+    } catch (error) {
+      await reportOutput?.abort();
+      throw error;
     }
-    if (options.reportFile && report) await writeOutput(options.reportFile, streams, toJson(report));
     summarize(summary, streams);
   } finally {
     if (input.type === 'bundle') input.reader.close();
@@ -109,11 +120,20 @@ async function writeBundle(
     const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
     await writer.writeHeader(transformedHeader(input, reportOptions, options, { objects: objects.length, exports: exports.length, data: dataCount }));
     await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
-    for (const object of objects) await writer.writeObject(refOf(object), object);
+    const written = startTask('transform: objects written', { unit: 'items', total: objects.length }, streams.stderr);
+    for (const object of objects) {
+      await writer.writeObject(refOf(object), object);
+      written.add(1);
+    }
+    written.done();
     for (const record of exports) await writer.writeExport(record);
     if (input.type === 'bundle') {
       // Volume data passes through unchanged: it is streamed from the input to the output entry by entry.
-      for await (const entry of input.reader.dataEntries()) await writer.writeData(entry.path, entry.stream, entry.size);
+      for await (const entry of input.reader.dataEntries()) {
+        const copied = startTask(`transform: ${entry.path}`, { unit: 'bytes', total: entry.size }, streams.stderr);
+        await writer.writeData(entry.path, copied.track(entry.stream), entry.size);
+        copied.done();
+      }
       await input.reader.finish();
     }
     await writer.finish();
@@ -143,10 +163,6 @@ function transformedHeader(
   };
   if (previous?.source) header.source = previous.source;
   return header;
-}
-
-function renderObjects(objects: readonly KubeObject[], format: 'yaml' | 'json'): string {
-  return format === 'yaml' ? toYamlStream(objects) : toJson({ apiVersion: 'v1', kind: 'List', items: objects });
 }
 
 function summarize(summary: TransformSummary, streams: StdStreams): void {

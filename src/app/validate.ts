@@ -6,7 +6,7 @@ import { describeMissing, missingRequired } from '../graph/index.ts';
 import { InputError } from '../errors.ts';
 import { openInputStream } from '../io/files/read-input.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
-import { toJson } from '../io/term/render.ts';
+import { renderJsonPath, toJson } from '../io/term/render.ts';
 import type { StdStreams } from '../io/term/streams.ts';
 import type { BundleCommandOptions } from './options.ts';
 
@@ -53,7 +53,8 @@ export function formatValidateResult(result: ValidateResult, source?: string): s
 export async function runValidate(options: BundleCommandOptions, streams: StdStreams): Promise<void> {
   const { stream, source } = await openInputStream(options.filename, streams);
   const result = await validateBundle(stream, source);
-  streams.stdout.write(options.output === 'json' ? toJson(result) : formatValidateResult(result, source));
+  const output = options.output;
+  streams.stdout.write(output === 'text' ? formatValidateResult(result, source) : output === 'json' ? toJson(result) : renderJsonPath(result, output.jsonpath));
   if (!result.ok) {
     const count = result.problems.length;
     throw new InputError(

@@ -42,9 +42,12 @@ describe('parseManifests', () => {
   });
 
   const errors: [string, string, RegExp][] = [
-    ['malformed YAML', 'a: [\n', /^in\.yaml: invalid YAML: /],
-    ['duplicate keys', 'a: 1\na: 2\n', /^in\.yaml: invalid YAML: Map keys must be unique/],
-    ['malformed JSON', '{"a":', /^in\.yaml: invalid JSON: /],
+    ['malformed YAML', 'a: [\n', /^in\.yaml:2:1: invalid YAML: /],
+    ['duplicate keys', 'a: 1\na: 2\n', /^in\.yaml:2:1: invalid YAML: Map keys must be unique/],
+    ['malformed JSON', '{"a":', /^in\.yaml:1:6: invalid JSON: Unexpected end of JSON input$/],
+    ['malformed JSON on a later line', '{"a":\n  1,,}', /^in\.yaml:2:5: invalid JSON: /],
+    ['a map as a key', 'a:\n  {b: 1}: x\n', /^in\.yaml:2:3: invalid YAML: a mapping key is a map; keys must be scalars$/],
+    ['a list as a key', '? [a, b]\n: x\n', /^in\.yaml:1:3: invalid YAML: a mapping key is a list; keys must be scalars$/],
     ['a list document', '- a\n- b\n', /^in\.yaml: expected a Kubernetes object, found a list/],
     ['no apiVersion', 'kind: X\nmetadata: {name: a}\n', /^in\.yaml: object has no apiVersion$/],
     ['no kind', 'apiVersion: v1\nmetadata: {name: a}\n', /^in\.yaml: object has no kind$/],

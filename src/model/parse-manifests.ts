@@ -1,6 +1,6 @@
 // Parses manifest text the way Kubernetes reads it: YAML 1.1 (sigs.k8s.io/yaml) or JSON, many documents, Lists flattened.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Tags } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Tags } from 'yaml';
 import { InputError } from '../errors.ts';
 import { isRecord, type KubeObject } from './kube-object.ts';
 import { MAX_JSON_DEPTH, scanJson } from './json-shape.ts';
@@ -45,12 +45,16 @@ export function parseDocuments(text: string, source: string): { value: unknown; 
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseJson(text, source);
   let documents: ReturnType<typeof parseAllDocuments>;
+  const lineCounter = new LineCounter();
   try {
     documents = parseAllDocuments(text, {
       version: '1.1',
       customTags: kubernetesTags,
       uniqueKeys: true,
       prettyErrors: false,
+      lineCounter,
+      // The library's own warnings would reach the user through process.emitWarning; what matters is refused below.
+      logLevel: 'silent',
     });
   } catch (cause) {
     // The YAML parser recurses per nesting level: input nested deep enough to exhaust the stack is refused.
@@ -59,15 +63,26 @@ export function parseDocuments(text: string, source: string): { value: unknown; 
   }
   // parseAllDocuments returns an EmptyStream (not an array) for input without documents.
   if (!Array.isArray(documents)) return [];
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${source}:${line}:${col}`;
+  };
   const values: { value: unknown; where: string }[] = [];
   // One budget for the whole text: what every document expands to, aliases included.
   const budget = { left: maxValuesFor(text.length) };
   documents.forEach((document, i) => {
     const where = documents.length > 1 ? `${source}: document ${i + 1}` : source;
     const error = document.errors[0];
-    if (error) throw new InputError(`${where}: invalid YAML: ${firstLine(error.message)}`);
+    if (error) throw new InputError(`${at(error.pos[0])}: invalid YAML: ${firstLine(error.message)}`);
     const over = expansionProblem(document, budget);
     if (over) throw new InputError(`${where}: over a resource bound: ${over}`);
+    // Kubernetes (JSON underneath) has string keys only; the yaml library would stringify a map or list key. The
+    // walk is bounded: expansionProblem has refused deeper nesting.
+    visit(document, {
+      Pair(_key, pair) {
+        if (isCollection(pair.key)) throw new InputError(`${at(pair.key.range?.[0] ?? 0)}: invalid YAML: a mapping key is a ${isSeq(pair.key) ? 'list' : 'map'}; keys must be scalars`);
+      },
+    });
     let value: unknown;
     try {
       value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
@@ -117,7 +132,8 @@ function parseJson(text: string, source: string): { value: unknown; where: strin
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new InputError(`${source}: invalid JSON: ${firstLine(cause instanceof Error ? cause.message : String(cause))}`);
+    const message = firstLine(cause instanceof Error ? cause.message : String(cause));
+    throw new InputError(`${jsonErrorPlace(text, message, source)}: invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
   }
   const values: unknown[] = Array.isArray(value) ? value : [value];
   return values.map((item, i) => ({ value: item, where: values.length > 1 ? `${source}: item ${i + 1}` : source }));
@@ -153,6 +169,16 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   return `a ${typeof value}`;
+}
+
+/** `file:line:column` of a JSON.parse error, from the position V8 reports; the end of the text when it names none. */
+function jsonErrorPlace(text: string, message: string, source: string): string {
+  const match = /at position (\d+)/.exec(message);
+  const offset = match ? Number(match[1]) : text.length;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${source}:${line}:${column}`;
 }
 
 function firstLine(message: string): string {

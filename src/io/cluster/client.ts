@@ -4,9 +4,11 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, UsageError } from '../../errors.ts';
+import { fsErrorCode, pathError } from '../files/path-error.ts';
 import { errorCode, readBody, send } from './http.ts';
 import { checkRequestUrl, failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
-import { DEFAULT_RETRY_POLICY, isTransient, retryDelay, type Failure, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, retryDelay, type Failure, type RetryMode, type RetryPolicy } from './retry.ts';
+import { logAt, logEnabled, REQUEST_LOG_LEVEL } from '../term/log.ts';
 
 export interface ConnectOptions {
   /** `--kubeconfig`; otherwise $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
@@ -93,7 +95,11 @@ export class ClusterClient {
     return response.status >= 200 && response.status < 300 ? (response.body as T) : undefined;
   }
 
-  /** Sends the call, retrying transient faults; returns the first non-transient response (2xx or not). */
+  /**
+   * Sends the call, retrying transient faults as far as the verb allows (retry.ts); returns the first non-transient
+   * response (2xx or not). A create whose earlier attempt failed ambiguously and that now meets a 409 reads the
+   * object back: when it carries the labels sent, it is this run's own and counts as created.
+   */
   async send(call: ApiCall): Promise<ApiResponse> {
     const method = { get: 'GET', list: 'GET', create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE' }[call.target.verb];
     const query = new URLSearchParams();
@@ -106,19 +112,47 @@ export class ClusterClient {
       body = JSON.stringify(call.body);
       headers['content-type'] = call.contentType ?? 'application/json';
     }
-    return this.exchange(method, path, headers, body, call.signal, describeTarget(call.target));
+    const createdName = call.target.verb === 'create' && !call.target.subresource ? nameOf(call.body) : undefined;
+    const mode: RetryMode = method === 'GET' || method === 'PUT' || method === 'DELETE' ? 'idempotent' : createdName !== undefined ? 'create' : 'once-only';
+    const outcome = await this.#exchange(method, path, headers, body, call.signal, describeTarget(call.target), mode);
+    if (outcome.status === 409 && outcome.afterAmbiguousFailure && createdName !== undefined) {
+      const existing = await this.callOptional<{ metadata?: { labels?: Record<string, string> } }>({ target: { ...call.target, verb: 'get', name: createdName }, signal: call.signal });
+      if (existing && carriesLabels(existing, call.body)) {
+        this.#onRetry?.(`${describeTarget(call.target)}: the earlier attempt had created it; read it back`);
+        return { status: 201, body: existing };
+      }
+    }
+    return { status: outcome.status, body: outcome.body };
   }
 
+  /** One request with retries of every transient fault (for GETs of non-resource paths and the like). */
   async exchange(method: string, path: string, extraHeaders: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined, what: string): Promise<ApiResponse> {
+    const mode: RetryMode = method === 'GET' || method === 'PUT' || method === 'DELETE' ? 'idempotent' : 'once-only';
+    const { status, body: parsed } = await this.#exchange(method, path, extraHeaders, body, signal, what, mode);
+    return { status, body: parsed };
+  }
+
+  async #exchange(
+    method: string,
+    path: string,
+    extraHeaders: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+    mode: RetryMode,
+  ): Promise<ApiResponse & { afterAmbiguousFailure: boolean }> {
+    let afterAmbiguousFailure = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const { agent, headers } = await this.#credentialsNow();
       let failure: Failure;
       let lastMessage: string;
       this.#requests++;
+      const url = new URL(this.server + path);
+      const started = logEnabled(REQUEST_LOG_LEVEL) ? performance.now() : 0;
       try {
         const response = await send({
-          url: new URL(this.server + path),
+          url,
           method,
           headers: { accept: 'application/json', ...headers, ...extraHeaders },
           body,
@@ -129,20 +163,25 @@ export class ClusterClient {
         const raw = await readBody(response);
         const parsed = parseJson(raw);
         const status = response.statusCode ?? 0;
-        if (status < 500 && status !== 429) return { status, body: parsed };
+        // As kubectl -v=6 logs each round trip.
+        if (started) logAt(REQUEST_LOG_LEVEL, `${method} ${url} ${status} ${response.statusMessage ?? ''} in ${Math.round(performance.now() - started)} milliseconds`);
+        if (status < 500 && status !== 429) return { status, body: parsed, afterAmbiguousFailure };
         failure = { type: 'status', status, retryAfter: headerValue(response.headers['retry-after']) };
         lastMessage = `HTTP ${status}${statusMessage(parsed) ? `: ${statusMessage(parsed)}` : ''}`;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         failure = { type: 'network', code: errorCode(error) };
         lastMessage = error instanceof Error ? error.message : String(error);
+        if (started) logAt(REQUEST_LOG_LEVEL, `${method} ${url} failed in ${Math.round(performance.now() - started)} milliseconds: ${lastMessage}`);
       }
-      const delay = retryDelay(failure, attempt, this.#policy);
+      const delay = mayRetry(failure, mode) ? retryDelay(failure, attempt, this.#policy) : undefined;
       if (delay === undefined) {
-        // A permanent 5xx (501) or a network error with an unknown cause: reported as it is, not retried.
-        if (!isTransient(failure)) throw new ClusterError(`cannot ${what}: ${lastMessage}`);
+        // A permanent 5xx (501), a network error with an unknown cause, or an ambiguous failure of a request that
+        // must not be sent twice: reported as it is.
+        if (!isTransient(failure) || attempt === 1) throw new ClusterError(`cannot ${what}: ${lastMessage}${isTransient(failure) && !mayRetry(failure, mode) ? ' (not retried: it may have been carried out)' : ''}`);
         throw new ClusterError(`cannot ${what}: ${lastMessage} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`);
       }
+      afterAmbiguousFailure ||= isAmbiguous(failure);
       this.#retries++;
       this.#onRetry?.(`retrying ${what} in ${delay} ms after ${lastMessage} (attempt ${attempt} of ${this.#policy.maxAttempts})`);
       await sleep(delay, undefined, signal ? { signal } : undefined);
@@ -172,18 +211,32 @@ export class ClusterClient {
  * service account (in-cluster); `--context` picks the context.
  */
 export function connect(options: ConnectOptions = {}): ClusterClient {
+  return new ClusterClient(loadKubeConfig(options), options);
+}
+
+/** The names a list returns, with one attempt that gives up after `timeoutMs` (shell completion). */
+export async function quickList(options: ConnectOptions, target: ResourceTarget, timeoutMs: number): Promise<string[]> {
+  const client = connect({ ...options, retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } });
+  const list = await client.call<{ items?: { metadata?: { name?: string } }[] }>({ target, signal: AbortSignal.timeout(timeoutMs) });
+  return (list.items ?? []).flatMap((item) => (item.metadata?.name ? [item.metadata.name] : []));
+}
+
+/** The kubeconfig `connect` uses, with `--context` applied. */
+export function loadKubeConfig(options: Pick<ConnectOptions, 'kubeconfig' | 'context'>): KubeConfig {
   const config = new KubeConfig();
   try {
     if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
     else config.loadFromDefault();
   } catch (error) {
+    // A kubeconfig file that cannot be read is a path error like any other; one that does not parse is a usage error.
+    if (fsErrorCode(error)) throw pathError((error as { path?: string }).path ?? options.kubeconfig ?? 'kubeconfig', error);
     throw new UsageError(`cannot read the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (options.context) {
     if (!config.getContextObject(options.context)) throw new UsageError(`context "${options.context}" is not in the kubeconfig`);
     config.setCurrentContext(options.context);
   }
-  return new ClusterClient(config, options);
+  return config;
 }
 
 /** The `message` of a Kubernetes Status body. */
@@ -201,6 +254,18 @@ function parseJson(raw: Buffer): unknown {
   } catch {
     return text;
   }
+}
+
+function nameOf(body: unknown): string | undefined {
+  const name = (body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/** True when `existing` has every label `sent` had: the run labels mark the objects a run creates. */
+function carriesLabels(existing: { metadata?: { labels?: Record<string, string> } }, sent: unknown): boolean {
+  const wanted = (sent as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {};
+  const have = existing.metadata?.labels ?? {};
+  return Object.entries(wanted).every(([key, value]) => have[key] === value);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

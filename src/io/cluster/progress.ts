@@ -1,52 +1,13 @@
-// Download progress on stderr, only when stderr is a terminal: one line rewritten in place.
+// Download progress for the cluster shell: a byte task of src/io/term/progress.ts (kept for the callers' existing API).
 
 import type { Writable } from 'node:stream';
+import { startTask, type ProgressTask } from '../term/progress.ts';
 
-export interface ProgressReporter {
-  /** Passes the chunks through, counting them. */
-  track(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer>;
-  done(): void;
-}
+export { formatSize } from '../term/progress.ts';
 
-const REDRAW_MS = 250;
+export type ProgressReporter = Pick<ProgressTask, 'track' | 'done'>;
 
-/** A reporter that draws `label  42% 1.2 GiB / 2.9 GiB` on a TTY and does nothing otherwise (pipes, logs, CI). */
+/** A byte task labelled `label`; `total` 0 when the size is not known (then rate without percentage or ETA). */
 export function progressReporter(stderr: Writable & { isTTY?: boolean }, label: string, total: number): ProgressReporter {
-  if (!stderr.isTTY) {
-    return { track: (chunks) => chunks, done() {} };
-  }
-  let seen = 0;
-  let drawn = 0;
-  const draw = () => {
-    const percent = total > 0 ? Math.floor((seen / total) * 100) : 100;
-    stderr.write(`\r${label}  ${String(percent).padStart(3)}% ${formatSize(seen)} / ${formatSize(total)}\u001b[K`);
-  };
-  return {
-    async *track(chunks) {
-      for await (const chunk of chunks) {
-        seen += chunk.length;
-        if (Date.now() - drawn >= REDRAW_MS) {
-          drawn = Date.now();
-          draw();
-        }
-        yield chunk;
-      }
-    },
-    done() {
-      draw();
-      stderr.write('\n');
-    },
-  };
-}
-
-/** `512 B`, `3.4 MiB`, `1.2 GiB`. */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return startTask(label, { unit: 'bytes', total }, stderr);
 }

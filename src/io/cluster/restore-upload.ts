@@ -12,6 +12,7 @@ import { getString, type KubeObject } from '../../model/kube-object.ts';
 import { statusMessage, type ClusterClient } from './client.ts';
 import { readBody } from './http.ts';
 import { targetOf, type ResourceTarget } from './resource.ts';
+import { startTask } from '../term/progress.ts';
 
 const TOKEN_TARGET = (namespace: string): ResourceTarget => ({
   verb: 'create',
@@ -109,6 +110,8 @@ export async function requestUploadToken(client: ClusterClient, namespace: strin
 export async function uploadData(proxy: UploadProxy, token: string, data: Readable, size: number, what: string, signal?: AbortSignal): Promise<void> {
   const url = new URL(`${proxy.url}/v1beta1/upload`);
   const transport = url.protocol === 'http:' ? http : https;
+  const progress = startTask(`upload ${what}`, { unit: 'bytes', total: size });
+  data.on('data', (chunk: Buffer) => progress.add(chunk.length));
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
     const request = transport.request(url, {
       method: 'POST',
@@ -121,7 +124,7 @@ export async function uploadData(proxy: UploadProxy, token: string, data: Readab
     data.pipe(request);
   }).catch((error: Error) => {
     throw new ClusterError(`cannot upload ${what} to ${url.origin}: ${error.message}`);
-  });
+  }).finally(() => progress.done());
   const body = await readBody(response, 64 * 1024);
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RETRY_POLICY, isTransient, parseRetryAfter, retryDelay } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, parseRetryAfter, retryDelay } from './retry.ts';
 
 const policy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 2_000 };
 
@@ -34,5 +34,26 @@ describe('retry policy', () => {
     assert.equal(retryDelay({ type: 'status', status: 503, retryAfter: 'Thu, 01 Jan 2026 00:00:01 GMT' }, 1, policy, Math.random, () => now), 1_000);
     assert.equal(parseRetryAfter('soon', now), undefined);
     assert.equal(retryDelay({ type: 'status', status: 429, retryAfter: 'soon' }, 1, policy, () => 0), 0);
+  });
+});
+
+describe('which requests may be sent again', () => {
+  it('repeats idempotent requests after any transient failure', () => {
+    for (const failure of [{ type: 'status', status: 500 }, { type: 'network', code: 'ECONNRESET' }, { type: 'status', status: 429 }] as const) assert.equal(mayRetry(failure, 'idempotent'), true);
+  });
+
+  it('repeats other requests only when they surely did not happen', () => {
+    assert.equal(mayRetry({ type: 'status', status: 500 }, 'once-only'), false);
+    assert.equal(mayRetry({ type: 'network', code: 'ECONNRESET' }, 'once-only'), false);
+    assert.equal(mayRetry({ type: 'status', status: 429 }, 'once-only'), true);
+    assert.equal(mayRetry({ type: 'status', status: 503 }, 'once-only'), true);
+    assert.equal(mayRetry({ type: 'network', code: 'ECONNREFUSED' }, 'once-only'), true);
+  });
+
+  it('repeats a named create after an ambiguous failure (its own 409 is resolved by reading it back)', () => {
+    assert.equal(mayRetry({ type: 'status', status: 502 }, 'create'), true);
+    assert.equal(isAmbiguous({ type: 'status', status: 502 }), true);
+    assert.equal(isAmbiguous({ type: 'status', status: 429 }), false);
+    assert.equal(mayRetry({ type: 'status', status: 400 }, 'create'), false);
   });
 });

@@ -43,6 +43,28 @@ export function isTransient(failure: Failure): boolean {
 }
 
 /**
+ * A failure after which the server may still have carried the request out: a 500/502/504 or a connection lost after
+ * it was sent. Only 429, 503 and connections that never got through say for certain that nothing happened.
+ */
+export function isAmbiguous(failure: Failure): boolean {
+  if (failure.type === 'status') return failure.status !== 429 && failure.status !== 503;
+  return failure.code !== 'ECONNREFUSED' && failure.code !== 'EAI_AGAIN';
+}
+
+/**
+ * How a request may be repeated: `idempotent` ones (GET, PUT, DELETE) after any transient failure; a `create` of a
+ * named object also after an ambiguous one, because its own earlier success shows as a 409 that the client then
+ * resolves by reading the object back; anything else (PATCH, unnamed POST) only when it surely did not happen.
+ */
+export type RetryMode = 'idempotent' | 'create' | 'once-only';
+
+/** Whether a failed attempt may be sent again under `mode` (the attempt bound aside). */
+export function mayRetry(failure: Failure, mode: RetryMode): boolean {
+  if (!isTransient(failure)) return false;
+  return mode !== 'once-only' || !isAmbiguous(failure);
+}
+
+/**
  * Milliseconds to wait before attempt `attempt + 1` (attempt counts from 1), or undefined when the loop must stop:
  * the failure is permanent or the attempts are used up. A Retry-After (seconds or an HTTP date) wins over the
  * backoff, capped; otherwise "full jitter": a uniform draw below the exponential bound, so clients that failed

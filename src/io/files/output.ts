@@ -1,9 +1,15 @@
 // Where a command's result goes: stdout, or a file written under a temporary name and renamed when complete.
 
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readlink, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { UsageError } from '../../errors.ts';
+import { InputError, UsageError } from '../../errors.ts';
 import type { StdStreams } from '../term/streams.ts';
 import { openAtomicFile } from './atomic-write.ts';
+import { fsErrorCode, withPath } from './path-error.ts';
 
 export interface Output {
   stream: Writable;
@@ -18,7 +24,7 @@ export interface Output {
  * so a forgotten redirect does not flood the screen.
  */
 export async function openOutput(outputFile: string, streams: StdStreams, options: { binary: boolean }): Promise<Output> {
-  if (outputFile !== '-') return openAtomicFile(outputFile);
+  if (outputFile !== '-') return openFileOutput(outputFile);
   if (options.binary && streams.stdout.isTTY) {
     throw new UsageError('refusing to write a bundle to a terminal: redirect stdout or pass --output-file <path>');
   }
@@ -28,6 +34,53 @@ export async function openOutput(outputFile: string, streams: StdStreams, option
     commit: () => new Promise<void>((resolve) => (stdout.writableNeedDrain ? stdout.once('drain', resolve) : resolve())),
     abort: async () => {},
   };
+}
+
+/**
+ * A file written under a temporary name beside its real destination: through a symbolic link to the file it names
+ * (as `>` writes), in the directory the path resolves to, so the final rename never crosses file systems. Every
+ * file system failure is one line naming the path the user gave.
+ */
+async function openFileOutput(path: string): Promise<Output> {
+  const destination = await withPath(path, () => realDestination(path));
+  const existing = await stat(destination).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError(`${path}: is a directory`);
+  // A device or a pipe (/dev/stdout, a FIFO) is written to as it is: renaming a file over it would replace it.
+  if (existing && !existing.isFile()) return openDirect(path, destination);
+  const file = await withPath(path, () => openAtomicFile(destination));
+  return {
+    stream: file.stream,
+    commit: () => withPath(path, () => file.commit()),
+    abort: () => file.abort(),
+  };
+}
+
+async function openDirect(path: string, destination: string): Promise<Output> {
+  const stream = createWriteStream(destination, { flags: 'w' });
+  await withPath(path, () => once(stream, 'open'));
+  return {
+    stream,
+    commit: () => withPath(path, async () => {
+      stream.end();
+      await finished(stream);
+    }),
+    abort: async () => {
+      stream.destroy();
+    },
+  };
+}
+
+/** Where a write to `path` lands: through symbolic links (also dangling ones, as `>` follows them), in the real directory. */
+async function realDestination(path: string, depth = 0): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if (fsErrorCode(error) !== 'ENOENT') throw error;
+    const link = await readlink(path).catch(() => undefined);
+    if (link !== undefined && depth < 32) return realDestination(resolve(dirname(path), link), depth + 1);
+    // A new file: the real directory, the name as given.
+    return join(await realpath(dirname(path)), basename(path));
+  }
 }
 
 /** Writes `text` to the output and commits it, removing a partial file on failure. */

@@ -19,6 +19,9 @@ export function hasControls(text: string): boolean {
   return found;
 }
 
+/** The stream under an escaping one: for the progress display, which escapes what it prints and draws with ANSI codes. */
+export const UNESCAPED = Symbol('unescaped stream');
+
 /**
  * The stream with its string writes escaped; Buffer writes (bundles) pass unchanged. Every text a command prints
  * goes through here, so no formatter can forget it.
@@ -26,6 +29,7 @@ export function hasControls(text: string): boolean {
 export function escapingTextWrites<T extends NodeJS.WritableStream>(stream: T): T {
   return new Proxy(stream, {
     get(target, property) {
+      if (property === UNESCAPED) return target;
       if (property === 'write') {
         return (chunk: unknown, ...rest: unknown[]) => (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? escapeControls(chunk) : chunk, ...rest);
       }

@@ -2,6 +2,7 @@
 
 import { Document, parse, visit, Scalar, type Tags } from 'yaml';
 import { hasControls } from './escape.ts';
+import { compileJsonPathTemplate } from './jsonpath.ts';
 
 // Characters JSON.stringify leaves raw although terminals act on them: C1 controls and the line separators.
 const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029]/g;
@@ -54,3 +55,37 @@ const VALUE_TYPE = { tag: 'tag:yaml.org,2002:value', default: true, test: /^=$/,
 export function parseYaml(text: string, version: '1.1' | '1.2'): unknown {
   return version === '1.1' ? parse(text, { version, merge: true, customTags: [VALUE_TYPE] }) : parse(text, { version });
 }
+
+/** `-o` for commands whose output is objects: a document format, kubectl's `name`, or a JSONPath template. */
+export type ObjectOutput = 'yaml' | 'json' | 'name' | { jsonpath: string };
+
+/** kubectl's `-o name`: `<kind>.<group>/<name>` in lower case (`pod/x` for the core group), one per line. */
+export function objectName(object: { apiVersion: string; kind: string; metadata: { name: string } }): string {
+  const slash = object.apiVersion.lastIndexOf('/');
+  return refName({ group: slash === -1 ? '' : object.apiVersion.slice(0, slash), kind: object.kind, name: object.metadata.name });
+}
+
+/** `-o name` of a reference (a graph node). */
+export function refName(ref: { group: string; kind: string; name: string }): string {
+  return `${ref.kind.toLowerCase()}${ref.group ? `.${ref.group}` : ''}/${ref.name}`;
+}
+
+/**
+ * Objects as `-o` asks: YAML documents, a JSON `kind: List` (one object alone for `single`), names, or a JSONPath
+ * template applied as kubectl applies it (to the object when there is one, else to the List).
+ */
+export function renderObjects(objects: readonly KubeObjectLike[], output: ObjectOutput, options: { single?: boolean } = {}): string {
+  const value = options.single && objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
+  if (output === 'yaml') return options.single && objects.length === 1 ? toYamlDocument(value) : toYamlStream(objects);
+  if (output === 'json') return toJson(value);
+  if (output === 'name') return objects.map((object) => `${objectName(object)}\n`).join('');
+  return renderJsonPath(value, output.jsonpath);
+}
+
+/** A JSONPath template applied to any document (a graph, an inspection), as `-o jsonpath=…` prints it. */
+export function renderJsonPath(value: unknown, template: string): string {
+  // Parsed again here; the flag already checked it, so a failure now is a bug.
+  return compileJsonPathTemplate(template)(JSON.parse(JSON.stringify(value)));
+}
+
+type KubeObjectLike = { apiVersion: string; kind: string; metadata: { name: string } };
