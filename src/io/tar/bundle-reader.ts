@@ -98,7 +98,7 @@ export interface ChunkEntry {
   sha256: string;
   /** Bytes stored in the entry (at most `maxChunkBytes`, checked from the tar header). */
   size: number;
-  /** Where the stored bytes start in the uncompressed input: a file opened from its start can read them there later. */
+  /** Where the stored bytes start in the input (-1 when it is gzipped): a file read from its start holds them there. */
   position: number;
   /** The stored bytes (a zstd frame or the raw chunk), as the tar entry holds them. */
   read(): Promise<Buffer>;
@@ -144,7 +144,7 @@ export async function openBundle(input: Readable, options: OpenBundleOptions | s
   const extract = tar.extract();
   // Larger inflated chunks than zlib's 16 KiB default: fewer callbacks, and tar-stream then sees whole small entries.
   const done = pipeline(gzipped ? [source, createGunzip({ chunkSize: 64 * 1024 }), extract] : [source, extract]);
-  return new TarBundleReader(input, extract, done, settings);
+  return new TarBundleReader(input, extract, done, settings, gzipped);
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -210,6 +210,8 @@ class TarBundleReader implements BundleReader {
   readonly #source: string | undefined;
   readonly #skipGraph: boolean;
   readonly #verifyChunks: 'stored' | 'size';
+  /** Positions in a gzipped input are not positions in the file. */
+  readonly #gzipped: boolean;
   readonly #seen: TrailerEntry[] = [];
   readonly #chunks = new Map<string, ChunkSeen>();
   /** sha256 of an all-zero chunk of each chunk size seen, to refuse a stored zero chunk. */
@@ -228,8 +230,9 @@ class TarBundleReader implements BundleReader {
   #dataCount = 0;
   #formats = new Map<string, string>();
 
-  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions) {
+  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, gzipped: boolean) {
     this.#input = input;
+    this.#gzipped = gzipped;
     this.#extract = extract;
     this.#entries = extract[Symbol.asyncIterator]();
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -472,7 +475,7 @@ class TarBundleReader implements BundleReader {
     let drained: Promise<void> | undefined;
     const drain = () => (drained ??= (bytes ? bytes.then(() => {}) : skip()));
     return {
-      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: (tarEntry.header as { byteOffset?: number }).byteOffset ?? -1, read, skip: drain },
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1), read, skip: drain },
       drain,
     };
   }
