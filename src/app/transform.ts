@@ -131,7 +131,7 @@ async function writeBundle(
 async function copyData(reader: BundleReader, writer: BundleWriter): Promise<void> {
   for await (const entry of reader.dataEntries()) {
     if (entry.kind === 'chunk') {
-      await writer.copyChunk(entry.sha256, await entry.read());
+      await writer.copyChunk(entry.sha256, await entry.readParts());
     } else if (entry.kind === 'index') {
       await writer.addVolumeIndex(entry.index);
     } else {

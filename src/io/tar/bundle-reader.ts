@@ -41,7 +41,7 @@ import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
-import { zstdDecodeSync } from '../chunks/codec.ts';
+import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
 
 export interface OpenBundleOptions {
   /** Names the bundle in messages (`backup.tar: bundle entry …`). */
@@ -102,6 +102,8 @@ export interface ChunkEntry {
   position: number;
   /** The stored bytes (a zstd frame or the raw chunk), as the tar entry holds them. */
   read(): Promise<Buffer>;
+  /** The stored bytes in the pieces the input delivered them (no copy), for a verbatim copy. */
+  readParts(): Promise<Buffer[]>;
   skip(): Promise<void>;
 }
 
@@ -196,6 +198,8 @@ interface ChunkSeen {
   size: number;
   /** sha256 of the stored bytes, when `verifyChunks` is `stored`. */
   storedSha256?: string;
+  /** Whether the stored bytes begin like a zstd frame (the framing check, for every chunk). */
+  zstdFramed?: boolean;
   /** Set once an index names it. */
   referenced: boolean;
 }
@@ -411,6 +415,21 @@ class TarBundleReader implements BundleReader {
     return parsed.value;
   }
 
+  /** An entry's bytes as the input delivered them (no copy), checked for length. */
+  async #readEntryParts(path: string, entry: TarEntry): Promise<Buffer[]> {
+    const size = entry.header.size ?? 0;
+    const parts: Buffer[] = [];
+    let count = 0;
+    this.#current = path;
+    for await (const part of this.#guard(entry)) {
+      parts.push(part);
+      count += part.byteLength;
+    }
+    this.#current = undefined;
+    if (count !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
+    return parts;
+  }
+
   async #readEntryBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
     const size = entry.header.size ?? 0;
     const chunks: Buffer[] = [];
@@ -453,29 +472,41 @@ class TarBundleReader implements BundleReader {
     const seen: ChunkSeen = { size, referenced: false };
     this.#chunks.set(entry.sha256, seen);
     this.#chunkBytes += size;
-    let bytes: Promise<Buffer> | undefined;
-    const read = (): Promise<Buffer> => {
-      bytes ??= this.#readEntryBytes(entry.path, tarEntry, false).then((stored) => {
-        if (this.#verifyChunks === 'stored') seen.storedSha256 = createHash('sha256').update(stored).digest('hex');
+    let parts: Promise<Buffer[]> | undefined;
+    const readParts = (): Promise<Buffer[]> => {
+      parts ??= this.#readEntryParts(entry.path, tarEntry).then((stored) => {
+        seen.zstdFramed = looksLikeZstd(stored[0] ?? Buffer.alloc(0));
+        if (this.#verifyChunks === 'stored') {
+          const hash = createHash('sha256');
+          for (const part of stored) hash.update(part);
+          seen.storedSha256 = hash.digest('hex');
+        }
         return stored;
       });
-      return bytes;
+      return parts;
+    };
+    const read = async (): Promise<Buffer> => {
+      const stored = await readParts();
+      return stored.length === 1 ? (stored[0] as Buffer) : Buffer.concat(stored);
     };
     const skip = async () => {
       if (this.#verifyChunks === 'stored') {
-        await read();
+        await readParts();
         return;
       }
       this.#current = entry.path;
       let count = 0;
-      for await (const chunk of this.#guard(tarEntry)) count += chunk.byteLength;
+      for await (const chunk of this.#guard(tarEntry)) {
+        if (count === 0) seen.zstdFramed = looksLikeZstd(chunk);
+        count += chunk.byteLength;
+      }
       this.#current = undefined;
       if (count !== size) throw this.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
     };
     let drained: Promise<void> | undefined;
-    const drain = () => (drained ??= (bytes ? bytes.then(() => {}) : skip()));
+    const drain = () => (drained ??= (parts ? parts.then(() => {}) : skip()));
     return {
-      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1), read, skip: drain },
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1), read, readParts, skip: drain },
       drain,
     };
   }
@@ -521,6 +552,9 @@ class TarBundleReader implements BundleReader {
       if (!chunk) return { code: 'chunk-missing', entry: path, message: `names chunk ${extent.sha256} (offset ${extent.offset}), which the bundle does not hold before this index` };
       if (chunk.size !== extent.stored.size) {
         return { code: 'chunk-size', entry: chunkPath(extent.sha256), message: `holds ${chunk.size} bytes, but ${path} says ${extent.stored.size}` };
+      }
+      if (extent.stored.compression === 'zstd' && chunk.zstdFramed === false) {
+        return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes are not a zstd frame, but ${path} says zstd (corrupt chunk)` };
       }
       if (chunk.storedSha256 !== undefined && chunk.storedSha256 !== extent.stored.sha256) {
         return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes have sha256 ${chunk.storedSha256}, but ${path} says ${extent.stored.sha256} (corrupt chunk)` };
