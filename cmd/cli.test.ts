@@ -53,7 +53,7 @@ describe('kubectl-kvbackup', () => {
     assert.equal(text.code, 0);
     assert.match(text.stdout.toString(), /^kubectl-kvbackup \d+\.\d+\.\d+ \(bundle format v1alpha2, node v\d+/);
     const json = JSON.parse((await runCli(['version', '-o', 'json'])).stdout.toString());
-    assert.equal(json.bundleFormat, 'v1alpha1');
+    assert.equal(json.bundleFormat, 'v1alpha2');
   });
 
   it('answers kubectl plugin completion (kubectl_complete-kvbackup) in the Cobra protocol', () => {

@@ -162,29 +162,43 @@ const TYPE_NAMES: Record<string, string> = {
   'contiguous-file': 'contiguous file',
 };
 
+/**
+ * Reads the first bytes to tell gzip from tar, then puts them back (`unshift`), so the bytes flow on through the
+ * same stream with no extra layer.
+ */
 async function sniffGzip(input: Readable): Promise<{ source: Readable; gzipped: boolean }> {
-  const iterator: AsyncIterator<unknown> = input[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let ended = false;
   while (head.byteLength < GZIP_MAGIC.length) {
-    const next = await iterator.next();
-    if (next.done) {
+    const chunk = input.read() as Buffer | string | null;
+    if (chunk !== null) {
+      head = Buffer.concat([head, toBuffer(chunk)]);
+      continue;
+    }
+    if (input.readableEnded || input.destroyed) {
       ended = true;
       break;
     }
-    head = Buffer.concat([head, toBuffer(next.value)]);
+    ended = await new Promise<boolean>((resolve, reject) => {
+      const cleanup = () => {
+        input.off('readable', onReadable);
+        input.off('end', onEnd);
+        input.off('error', onError);
+      };
+      const onReadable = () => (cleanup(), resolve(false));
+      const onEnd = () => (cleanup(), resolve(true));
+      const onError = (error: Error) => (cleanup(), reject(error));
+      input.once('readable', onReadable);
+      input.once('end', onEnd);
+      input.once('error', onError);
+    });
+    if (ended) break;
   }
   const gzipped = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.byteLength > 0) yield head;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield toBuffer(next.value);
-    }
-  }
-  return { source: Readable.from(rest(), { objectMode: false }), gzipped };
+  // A stream that already ended cannot take its bytes back: the few read are all there is.
+  if (ended) return { source: Readable.from([head]), gzipped };
+  if (head.byteLength > 0) input.unshift(head);
+  return { source: input, gzipped };
 }
 
 function toBuffer(chunk: unknown): Buffer {
