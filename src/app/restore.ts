@@ -256,7 +256,10 @@ class RestoreRun {
       }
       const token = await requestUploadToken(this.#client, namespace, name, this.#signal);
       note(this.#streams, `uploading ${body.size} bytes (${body.format}) into ${namespace}/${name}`);
+      const started = performance.now();
       await uploadData(proxy, token, body.stream, body.size, `${namespace}/${name}`, this.#signal);
+      const seconds = (performance.now() - started) / 1000;
+      note(this.#streams, `uploaded ${body.size} bytes into ${namespace}/${name} in ${seconds.toFixed(2)} s (${(body.size / 1024 ** 2 / Math.max(seconds, 0.001)).toFixed(0)} MiB/s)`);
       this.#volumes.push({ ...volume, outcome: 'uploaded', bytes: body.size });
     } catch (error) {
       if (!(error instanceof ClusterError) && !(error instanceof BundleInputError)) throw error;
