@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChunkEntry } from '../tar/bundle-reader.ts';
 
+/** The signals after which the spool is removed (the process exits on them). */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** The stored bytes of chunks met earlier in the bundle, by the sha256 of their content. */
 export interface ChunkSource {
   /** The chunk's stored bytes (its tar entry's content); undefined when no such chunk was met. */
@@ -40,6 +43,15 @@ export class ChunkCollector implements ChunkSource {
   #peakSpoolBytes = 0;
   #closed = false;
   readonly #onExit = () => this.#removeSpoolSync();
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    this.#removeSpoolSync();
+    // Alone, this handler would keep the process alive: it dies by the signal as it would have without one. When a
+    // command handles the signal itself (restore stops its run), that handler decides.
+    if (process.listenerCount(signal) === 1) {
+      this.#unlisten();
+      process.kill(process.pid, signal);
+    }
+  };
 
   constructor(options: ChunkCollectorOptions = {}) {
     this.#file = options.file;
@@ -99,7 +111,7 @@ export class ChunkCollector implements ChunkSource {
     if (this.#spoolDir) {
       await rm(this.#spoolDir, { recursive: true, force: true });
       this.#spoolDir = undefined;
-      process.off('exit', this.#onExit);
+      this.#unlisten();
     }
   }
 
@@ -108,8 +120,14 @@ export class ChunkCollector implements ChunkSource {
       // mkdtemp creates the directory with mode 0700: only this user can list or read the chunks.
       this.#spoolDir = mkdtempSync(join(this.#tmpDir, 'kvbackup-chunks-'));
       process.on('exit', this.#onExit);
+      for (const signal of SIGNALS) process.on(signal, this.#onSignal);
     }
     return this.#spoolDir;
+  }
+
+  #unlisten(): void {
+    process.off('exit', this.#onExit);
+    for (const signal of SIGNALS) process.off(signal, this.#onSignal);
   }
 
   #removeSpoolSync(): void {
