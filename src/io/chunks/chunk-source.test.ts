@@ -27,8 +27,8 @@ describe('ChunkCollector', () => {
       await collector.add(entry);
     }
     await reader.finish();
-    const [spool] = readdirSync(tmpDir);
-    assert.ok(spool?.startsWith('kvbackup-chunks-'));
+    const spool = readdirSync(tmpDir)[0] ?? '';
+    assert.ok(spool.startsWith('kvbackup-chunks-'));
     assert.equal(statSync(join(tmpDir, spool)).mode & 0o777, 0o700);
     for (const file of readdirSync(join(tmpDir, spool))) assert.equal(statSync(join(tmpDir, spool, file)).mode & 0o777, 0o600);
     for (const [sha256, bytes] of stored) assert.deepEqual(Buffer.from((await collector.read(sha256)) ?? []), bytes);
