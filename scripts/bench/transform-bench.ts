@@ -55,7 +55,7 @@ export async function benchTransform(ctx: BenchContext, cases: readonly Transfor
     columns: ['VMs', 'bundle MiB', 'floor: copy-bundle (s)', 'transform (s)', 'ratio', 'peak RSS MiB floor / transform', `target ≤ ${TRANSFORM_TARGETS.ratio}× / ≤ ${mib(TRANSFORM_TARGETS.peakRssBytes)} MiB`],
     rows,
     notes: [
-      `medians of ${ctx.runs} interleaved run(s); transform: \`kubectl-kvbackup transform -f B --seed bench --output-file O\`; the floor: \`node scripts/bench/copy-bundle.ts B O\`, which reads every entry and writes the same entries again through the same reader and writer (zstd, JSON, schema checks, tar), streaming, with no rules and the stored graph`,
+      `medians of ${ctx.runs} interleaved run(s); transform: \`kubectl-kvbackup transform -f B --seed bench --output-file O\`; the floor: \`node scripts/bench/copy-bundle.ts B O\`, which streams every entry through tar, zstd and JSON.parse and back through JSON.stringify, zstd and tar (its output is byte-identical), one at a time, with no schema checks, rules or graph`,
       'each bundle holds 7 objects per VM (VM, DataVolume, PVC, Secret, ConfigMap, instancetype, ControllerRevision), made by scripts/generate-bundle.ts',
     ],
   };
