@@ -10,6 +10,12 @@ export const SIM_FAIL = 'sim.kvbackup.test/fail';
 export const SIM_STALL = 'sim.kvbackup.test/stall';
 /** PVC annotation: size in bytes of the volume's generated content (default 1 MiB). */
 export const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
+/** PVC annotation: "<offset>:<length>[,…]" byte ranges to overwrite with new content, once per distinct value. */
+export const SIM_WRITE = 'sim.kvbackup.test/write';
+/** PVC annotation set by the simulator: the last SIM_WRITE value applied. */
+export const SIM_WRITTEN = 'sim.kvbackup.test/written';
+/** Namespace or VM label the simulated KubeVirt CR selects for changed block tracking. */
+export const CBT_LABEL = { changedBlockTracking: 'true' } as const;
 
 export type SimStep =
   | 'start'
@@ -22,7 +28,9 @@ export type SimStep =
   | 'volume-snapshot'
   | 'snapshot'
   | 'export'
-  | 'download';
+  | 'download'
+  | 'backup'
+  | 'checkpoint-redefinition';
 
 /** The annotations that switch steps to fail or stall. */
 export function simSwitches(s: { fail?: SimStep[]; stall?: SimStep[] }): Record<string, string> {
@@ -39,8 +47,8 @@ export interface FreezeCall {
   namespace: string;
   name: string;
   unfreezeTimeout?: string;
-  /** "api" (through the aggregated API), "virt-controller" (snapshot controller) or "timer" (unfreezeTimeout). */
-  via: 'api' | 'virt-controller' | 'timer';
+  /** "api" (aggregated API), "virt-controller" (snapshot controller), "virt-launcher" (backup job) or "timer" (unfreezeTimeout). */
+  via: 'api' | 'virt-controller' | 'virt-launcher' | 'timer';
   user?: string;
   code: number;
   message?: string;
@@ -102,4 +110,24 @@ export function generatedVolumeBytes(key: string, size = 1 << 20): Buffer {
     blocks.push(createHash('sha256').update(key).update(counter).digest());
   }
   return Buffer.concat(blocks).subarray(0, size);
+}
+
+/** The bytes the SIM_WRITE switch puts at one range: generated content of the key "<volume key>#write=<value>#<offset>". */
+export function writtenBytes(key: string, value: string, offset: number, length: number): Buffer {
+  return generatedVolumeBytes(`${key}#write=${value}#${offset}`, length);
+}
+
+/** What the backup map/data endpoints of one export volume served. */
+export interface BackupTransfer {
+  namespace: string;
+  export: string;
+  volume: string;
+  mapRequests: number;
+  mapBytes: number;
+  dataRequests: number;
+  dataBytes: number;
+}
+
+export function backupTransfers(plane: ControlPlane, namespace: string): Promise<BackupTransfer[]> {
+  return control(plane, `/backup-transfers?namespace=${encodeURIComponent(namespace)}`);
 }

@@ -37,11 +37,13 @@ import {
   unsafeNameReason,
   ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
+import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
 import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
+import { countInput, guardTarHeaders } from './tar-guard.ts';
 
 export interface OpenBundleOptions {
   /** Names the bundle in messages (`backup.tar: bundle entry …`). */
@@ -65,6 +67,8 @@ export interface OpenBundleOptions {
    * a chunk is checked where its bytes are decoded (`readVolume`).
    */
   verifyChunks?: 'stored' | 'size';
+  /** What reading may cost as a function of the bundle's size (tests shrink it). */
+  budget?: Partial<BundleBudget>;
 }
 
 /** Everything but the volume data, read fully; `objects[].source` is the entry path. */
@@ -144,9 +148,12 @@ export async function openBundle(input: Readable, options: OpenBundleOptions | s
   const settings = typeof options === 'string' ? { source: options } : options;
   const { source, gzipped } = await sniffGzip(input);
   const extract = tar.extract();
+  const bounds = new BundleBounds(settings.budget);
   // Larger inflated chunks than zlib's 16 KiB default: fewer callbacks, and tar-stream then sees whole small entries.
-  const done = pipeline(gzipped ? [source, createGunzip({ chunkSize: 64 * 1024 }), extract] : [source, extract]);
-  return new TarBundleReader(input, extract, done, settings, gzipped);
+  // The guards pass the bytes on unchanged, so tar-stream's entry offsets stay positions in an uncompressed input.
+  const guards = [countInput(bounds), ...(gzipped ? [createGunzip({ chunkSize: 64 * 1024 })] : []), guardTarHeaders(settings.source)];
+  const done = pipeline([source, ...guards, extract]);
+  return new TarBundleReader(input, extract, done, settings, bounds, gzipped);
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -248,7 +255,10 @@ class TarBundleReader implements BundleReader {
   #dataCount = 0;
   #formats = new Map<string, string>();
 
-  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, gzipped: boolean) {
+  readonly #bounds: BundleBounds;
+
+  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, bounds: BundleBounds, gzipped: boolean) {
+    this.#bounds = bounds;
     this.#input = input;
     this.#gzipped = gzipped;
     this.#extract = extract;
@@ -301,6 +311,7 @@ class TarBundleReader implements BundleReader {
     }
     this.#pending = undefined;
     const bytes = await this.#readEntryBytes(pending.entry.path, pending.tar, false);
+    this.#checkJsonBudget(pending.entry.path, bytes);
     const parsed = parseJsonEntry(pending.entry.path, bytes);
     if (isProblem(parsed)) throw this.#fatal(parsed);
     const schema = checkTrailer(pending.entry.path, parsed.value, this.#version);
@@ -377,6 +388,7 @@ class TarBundleReader implements BundleReader {
     if (!pending) throw this.#fatal({ code: 'missing-header', message: `no header ${HEADER_PATH} (empty or not a bundle)` });
     this.#pending = undefined;
     const bytes = await this.#readEntryBytes(pending.entry.path, pending.tar);
+    this.#checkJsonBudget(pending.entry.path, bytes);
     const parsed = parseJsonEntry(pending.entry.path, bytes);
     if (isProblem(parsed)) throw this.#fatal(parsed);
     const checked = checkHeader(pending.entry.path, parsed.value);
@@ -421,6 +433,7 @@ class TarBundleReader implements BundleReader {
       }
       this.#countMetadata(path, json.byteLength - bytes.byteLength);
     }
+    this.#checkJsonBudget(path, json);
     const parsed = parseJsonEntry(path, json);
     if (isProblem(parsed)) {
       this.#report(parsed);
@@ -444,16 +457,33 @@ class TarBundleReader implements BundleReader {
     return parts;
   }
 
+  /**
+   * A whole entry's bytes, as stored (a zstd frame for a v1alpha2 metadata entry), recorded for the trailer check.
+   * An uncompressed JSON entry is checked against the JSON budget while it arrives.
+   */
   async #readEntryBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
     const size = entry.header.size ?? 0;
     const chunks: Buffer[] = [];
+    const plainJson = !path.endsWith(ZSTD_SUFFIX);
     this.#current = path;
-    for await (const chunk of this.#guard(entry)) chunks.push(chunk);
+    let received = 0;
+    for await (const chunk of this.#guard(entry)) {
+      chunks.push(chunk);
+      received += chunk.byteLength;
+      const overBound = plainJson ? this.#bounds.jsonBytes(path, received) : undefined;
+      if (overBound) throw this.#fatal(overBound);
+    }
     this.#current = undefined;
     const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (bytes.byteLength !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
     if (record) this.#seen.push({ path, size, sha256: createHash('sha256').update(bytes).digest('hex') });
     return bytes;
+  }
+
+  /** Charges a JSON document (decompressed) to the bundle's budget: bytes, values and depth (src/bundle/bounds.ts). */
+  #checkJsonBudget(path: string, json: Uint8Array): void {
+    const overBound = this.#bounds.jsonEntry(path, json);
+    if (overBound) throw this.#fatal(overBound);
   }
 
   /** Takes the next entry when it belongs to the data section. */
