@@ -8,7 +8,7 @@ export interface BundleLimits {
   maxMetadataBytes: number;
   /** Most entries in one bundle apart from chunks: each costs bookkeeping until the trailer is checked, and the trailer lists them all within maxJsonEntryBytes. */
   maxEntries: number;
-  /** Most chunk entries in one bundle (v1alpha2): the reader keeps about 200 bytes for each until the end. */
+  /** Most chunk entries in one bundle (v1alpha2): the reader keeps a small record (~170 bytes) of each until the end. */
   maxChunks: number;
   /** Largest chunk entry, checked against the tar header before reading (a chunk never stores more than its length). */
   maxChunkBytes: number;
