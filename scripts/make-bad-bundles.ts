@@ -3,7 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdDecompressSync } from 'node:zlib';
 import tar, { type Header as TarHeader } from 'tar-stream';
 import {
   buildTrailer,
@@ -17,25 +17,41 @@ import {
   objectPath,
   sha256Hex,
   TRAILER_PATH,
+  chunkPath,
+  volumeIndexPath,
   type BundleHeader,
+  type DataExtent,
+  type VolumeExtent,
+  type VolumeIndex,
   type ExportRecord,
   type TrailerEntry,
 } from '../src/bundle/index.ts';
 import type { Graph } from '../src/graph/index.ts';
-import { createBundleWriter, GZIP_LEVEL } from '../src/io/tar/bundle-writer.ts';
+import { zstdEncodeSync } from '../src/io/chunks/codec.ts';
+import { writeVolume } from '../src/io/chunks/write-volume.ts';
+import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
+/** The gzip level v1alpha1 bundles were written with. */
+const GZIP_LEVEL = 6;
 import type { KubeObject } from '../src/model/kube-object.ts';
 import type { ObjectRef } from '../src/model/object-ref.ts';
 
-/** The documents of one good bundle, so tests can compare what the reader returns with what went in. */
+/**
+ * The documents of one good bundle, so tests can compare what the reader returns with what went in. The version is
+ * the header's: v1alpha1 fixtures are written as the v1alpha1 writer did, v1alpha2 ones through the real writer.
+ */
 export interface BundleFixture {
   /** File name under testdata/bundles/good/. */
   file: string;
+  /** v1alpha1 only: gzip the whole tar. */
   gzip: boolean;
   header: BundleHeader;
   graph: Graph;
   objects: { ref: ObjectRef; object: KubeObject }[];
   exports: ExportRecord[];
+  /** v1alpha1: each data file by its path; v1alpha2: each volume's bytes by its index path. */
   data: { path: string; bytes: Buffer }[];
+  /** v1alpha2: the chunk size the volumes are cut with. */
+  chunkSize?: number;
 }
 
 const CREATED_AT = '2025-01-02T03:04:05Z';
@@ -148,8 +164,13 @@ function exportRecord(size: number): ExportRecord {
   };
 }
 
-/** The good bundles: plain, with an export and data (gzip), and a transformed one. */
+/** Every good bundle: the v1alpha1 ones (still read) and the v1alpha2 ones (written). */
 export function goodFixtures(): BundleFixture[] {
+  return [...goodV1alpha1Fixtures(), ...goodV1alpha2Fixtures()];
+}
+
+/** The good v1alpha1 bundles: plain, with an export and data (gzip), and a transformed one. */
+export function goodV1alpha1Fixtures(): BundleFixture[] {
   const disk = diskBytes(3000);
   return [
     { file: 'minimal.tar', gzip: false, header: header({}, { objects: 4, exports: 0, data: 0 }), graph: graph(), objects: objects(), exports: [], data: [] },
@@ -180,18 +201,86 @@ export function goodFixtures(): BundleFixture[] {
   ];
 }
 
-/** Writes a fixture through the real writer. */
+/**
+ * Writes a v1alpha1 fixture as the v1alpha1 writer did (this tool now writes only v1alpha2): the same documents,
+ * fixed tar headers, the trailer, and gzip level 6 with mtime 0 for a `.tar.gz`.
+ */
 export async function writeFixture(fixture: BundleFixture): Promise<Buffer> {
+  if (fixture.header.formatVersion !== 'v1alpha1') return writeV1alpha2Fixture(fixture);
+  const entries: RawEntry[] = [
+    { name: HEADER_PATH, body: json(canonicalHeader(fixture.header)) },
+    { name: GRAPH_PATH, body: json(fixture.graph) },
+    ...fixture.objects.map(({ ref, object }) => ({ name: objectPath(ref, 'v1alpha1'), body: json(object) })),
+    ...fixture.exports.map((record) => ({ name: exportPath(record.namespace, record.vmName, 'v1alpha1'), body: json(canonicalExportRecord(record, false)) })),
+    ...fixture.data.map(({ path, bytes }) => ({ name: path, body: bytes })),
+  ];
+  const tarBytes = await pack(withTrailer(entries));
+  return fixture.gzip ? gzipSync(tarBytes, { level: GZIP_LEVEL }) : tarBytes;
+}
+
+/** Writes a v1alpha2 fixture through the real writer, each volume through the real chunker. */
+async function writeV1alpha2Fixture(fixture: BundleFixture): Promise<Buffer> {
   const out = new PassThrough();
   const collected = collect(out);
-  const writer = createBundleWriter(out, { gzip: fixture.gzip });
+  const writer = createBundleWriter(out);
   await writer.writeHeader(fixture.header);
   await writer.writeGraph(fixture.graph);
   for (const { ref, object } of fixture.objects) await writer.writeObject(ref, object);
   for (const record of fixture.exports) await writer.writeExport(record);
-  for (const { path, bytes } of fixture.data) await writer.writeData(path, Readable.from([bytes]), bytes.byteLength);
+  for (const record of fixture.exports) {
+    for (const item of record.data) {
+      const bytes = fixture.data.find((volume) => volume.path === item.path)?.bytes ?? Buffer.alloc(0);
+      await writeVolume(writer, { namespace: record.namespace, volume: item.volume, format: item.format === 'archive' ? 'archive' : 'raw', ...(fixture.chunkSize ? { chunkSize: fixture.chunkSize } : {}) }, [bytes]);
+    }
+  }
   await writer.finish();
   return collected;
+}
+
+/** The chunk size of the v1alpha2 fixtures: the smallest, so a few KB make several chunks. */
+export const FIXTURE_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * A v1alpha2 volume of 4.5 chunks: text (compresses, stored zstd), two zero chunks (a zero extent), the text
+ * again (deduplicated), and half a chunk of pseudo-random bytes (stored raw).
+ */
+export function fixtureVolume(): Buffer {
+  const text = Buffer.from('kubevirt volume fixture\n'.repeat(Math.ceil(FIXTURE_CHUNK_SIZE / 24))).subarray(0, FIXTURE_CHUNK_SIZE);
+  return Buffer.concat([text, Buffer.alloc(2 * FIXTURE_CHUNK_SIZE), text, diskBytes(FIXTURE_CHUNK_SIZE / 2)]);
+}
+
+/** The export record of a v1alpha2 fixture: two volumes, the second a clone of the first. */
+function exportRecordV2(): ExportRecord {
+  const { token: _token, ...record } = exportRecord(0);
+  return {
+    ...record,
+    data: [
+      { volume: 'disk1', format: 'raw', path: volumeIndexPath('ns1', 'disk1') },
+      { volume: 'disk1-clone', format: 'raw', path: volumeIndexPath('ns1', 'disk1-clone') },
+    ],
+  };
+}
+
+/** The good v1alpha2 bundles: metadata only, and with two volumes sharing their chunks. */
+export function goodV1alpha2Fixtures(): BundleFixture[] {
+  const volume = fixtureVolume();
+  const v2 = (overrides: Partial<BundleHeader>, contents: BundleHeader['contents']) => header({ ...overrides, formatVersion: 'v1alpha2' }, contents);
+  return [
+    { file: 'v1alpha2-minimal.kvb', gzip: false, header: v2({}, { objects: 4, exports: 0, data: 0 }), graph: graph(), objects: objects(), exports: [], data: [] },
+    {
+      file: 'v1alpha2-with-data.kvb',
+      gzip: false,
+      header: v2({ source: { server: 'https://api.example.com:6443', kubernetesVersion: 'v1.34.4', kubevirtVersion: 'v1.9.0', cdiVersion: 'v1.65.0' } }, { objects: 4, exports: 1, data: 2 }),
+      graph: graph(),
+      objects: objects(),
+      exports: [exportRecordV2()],
+      data: [
+        { path: volumeIndexPath('ns1', 'disk1'), bytes: volume },
+        { path: volumeIndexPath('ns1', 'disk1-clone'), bytes: volume },
+      ],
+      chunkSize: FIXTURE_CHUNK_SIZE,
+    },
+  ];
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -217,7 +306,7 @@ function baseEntries(headerOverrides: Partial<BundleHeader> = {}, contents = { o
   return [
     { name: HEADER_PATH, body: json(canonicalHeader(header(headerOverrides, contents))) },
     { name: GRAPH_PATH, body: json(graph()) },
-    ...objects().map(({ ref, object }) => ({ name: objectPath(ref), body: json(object) })),
+    ...objects().map(({ ref, object }) => ({ name: objectPath(ref, 'v1alpha1'), body: json(object) })),
   ];
 }
 
@@ -268,7 +357,7 @@ function ustarHeader(name: string, size: number, typeflag = '0'): Buffer {
   return block;
 }
 
-const configMapPath = objectPath(configMapRef);
+const configMapPath = objectPath(configMapRef, 'v1alpha1');
 
 /** A GNU long-name record ('L') that renames the entry after it, padded to whole blocks. */
 function gnuLongName(name: string): Buffer {
@@ -287,7 +376,7 @@ export async function badBundles(): Promise<{ file: string; bytes: Buffer }[]> {
     entry.name === configMapPath ? { ...entry, body: Buffer.from((entry.body as Buffer).toString('utf8').replace('"value"', '"VALUE"')) } : entry,
   );
   const goodGzip = gzipSync(good, { level: GZIP_LEVEL });
-  const oversize = Buffer.concat([await packWithoutEnd([headerEntry, graphEntry]), ustarHeader(objectPath({ ...configMapRef, name: 'big' }), 100 * 1024 * 1024), Buffer.alloc(512)]);
+  const oversize = Buffer.concat([await packWithoutEnd([headerEntry, graphEntry]), ustarHeader(objectPath({ ...configMapRef, name: 'big' }, 'v1alpha1'), 100 * 1024 * 1024), Buffer.alloc(512)]);
   const objectsAfter = (entries: RawEntry[]) => [headerEntry, graphEntry, ...entries];
   const evil = Buffer.from('{}\n');
   const gnuDotdot = Buffer.concat([
@@ -325,7 +414,86 @@ export async function badBundles(): Promise<{ file: string; bytes: Buffer }[]> {
     { file: 'not-a-tar.tar', bytes: Buffer.from('this is not a tar archive, just text that is long enough to fill a header block. '.repeat(8)) },
     { file: 'empty.tar', bytes: Buffer.alloc(1024) },
     { file: 'data-not-listed.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 0, data: 1 }), { name: dataPath('ns1', 'disk1', 'raw'), body: diskBytes(100) }])) },
-    { file: 'export-path-mismatch.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 1, data: 0 }), { name: exportPath('ns1', 'other'), body: json(canonicalExportRecord({ ...exportRecord(0), data: [] }, false)) }])) },
+    { file: 'export-path-mismatch.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 1, data: 0 }), { name: exportPath('ns1', 'other', 'v1alpha1'), body: json(canonicalExportRecord({ ...exportRecord(0), data: [] }, false)) }])) },
+  ];
+}
+
+/** The entries of a small good v1alpha2 bundle (one volume: text, zeros, a short random tail), to craft bad ones from. */
+async function v2Entries(): Promise<RawEntry[]> {
+  const text = Buffer.from('kubevirt volume fixture\n'.repeat(Math.ceil(FIXTURE_CHUNK_SIZE / 24))).subarray(0, FIXTURE_CHUNK_SIZE);
+  const volume = Buffer.concat([text, Buffer.alloc(FIXTURE_CHUNK_SIZE), diskBytes(1000)]);
+  const [, withData] = goodV1alpha2Fixtures() as [BundleFixture, BundleFixture];
+  const fixture: BundleFixture = {
+    ...withData,
+    header: { ...withData.header, contents: { ...withData.header.contents, data: 1 } },
+    exports: [{ ...(withData.exports[0] as ExportRecord), data: [(withData.exports[0] as ExportRecord).data[0] as ExportRecord['data'][0]] }],
+    data: [{ path: volumeIndexPath('ns1', 'disk1'), bytes: volume }],
+  };
+  const entries: RawEntry[] = [];
+  for await (const entry of tar.extract().end(await writeFixture(fixture)) as unknown as AsyncIterable<Readable & { header: TarHeader }>) {
+    const parts: Buffer[] = [];
+    for await (const part of entry) parts.push(part as Buffer);
+    entries.push({ name: entry.header.name, body: Buffer.concat(parts) });
+  }
+  return entries.filter((entry) => entry.name !== TRAILER_PATH);
+}
+
+/** The v1alpha2 trailer for `entries`: every entry but the chunks listed, the chunks counted. */
+function withV2Trailer(entries: RawEntry[]): RawEntry[] {
+  const chunks = entries.filter((entry) => entry.name.startsWith('chunks/'));
+  const listed: TrailerEntry[] = entries
+    .filter((entry) => !entry.name.startsWith('chunks/'))
+    .map((entry) => ({ path: entry.name, size: entry.body?.byteLength ?? 0, sha256: sha256Hex(entry.body ?? Buffer.alloc(0)) }));
+  const trailer = buildTrailer(listed, { count: chunks.length, storedBytes: chunks.reduce((sum, entry) => sum + (entry.body?.byteLength ?? 0), 0) });
+  return [...entries, { name: TRAILER_PATH, body: json(trailer) }];
+}
+
+const INDEX_PATH = 'volumes/ns1/disk1/index.json.zst';
+
+/** The entries with the volume index passed through `edit` (decoded, edited, encoded again). */
+function editIndex(entries: RawEntry[], edit: (index: VolumeIndex) => VolumeIndex): RawEntry[] {
+  return entries.map((entry) => {
+    if (entry.name !== INDEX_PATH) return entry;
+    const index = JSON.parse(zstdDecompressSync(entry.body as Buffer).toString('utf8')) as VolumeIndex;
+    return { ...entry, body: zstdEncodeSync(json(edit(index))) };
+  });
+}
+
+/** The data extents of the fixture's index: the text chunk (zstd) and the random tail (raw). */
+function dataExtents(index: VolumeIndex): DataExtent[] {
+  return index.extents.filter((extent): extent is DataExtent => !('zero' in extent));
+}
+
+/** Every crafted bad v1alpha2 bundle, by file name: each must be refused with one line naming the entry. */
+export async function badV1alpha2Bundles(): Promise<{ file: string; bytes: Buffer }[]> {
+  const entries = await v2Entries();
+  const index = JSON.parse(zstdDecompressSync(entries.find((entry) => entry.name === INDEX_PATH)?.body as Buffer).toString('utf8')) as VolumeIndex;
+  const [text, tail] = dataExtents(index) as [DataExtent, DataExtent];
+  const textPath = chunkPath(text.sha256);
+  const tailPath = chunkPath(tail.sha256);
+  const beforeIndex = (extra: RawEntry[]) => entries.flatMap((entry) => (entry.name === INDEX_PATH ? [...extra, entry] : [entry]));
+  // Other content of the same length, stored with a digest that matches its stored bytes: only decoding finds it.
+  const impostor = zstdEncodeSync(Buffer.alloc(text.length, 0x41));
+  const corrupt = editIndex(
+    entries.map((entry) => (entry.name === textPath ? { ...entry, body: impostor } : entry)),
+    (value) => ({ ...value, extents: value.extents.map((extent) => ('zero' in extent || extent.sha256 !== text.sha256 ? extent : { ...extent, stored: { ...extent.stored, size: impostor.byteLength, sha256: sha256Hex(impostor) } })) }),
+  );
+  const flipped = entries.map((entry) => (entry.name === tailPath ? { ...entry, body: Buffer.from((entry.body as Buffer).map((byte, i) => (i === 10 ? byte ^ 1 : byte))) } : entry));
+  const zeroChunk = Buffer.alloc(FIXTURE_CHUNK_SIZE);
+  const swap = (value: VolumeIndex) => ({ ...value, extents: [value.extents[1], value.extents[0], ...value.extents.slice(2)] as VolumeExtent[] });
+  const overlap = (value: VolumeIndex) => ({ ...value, extents: value.extents.map((extent, i) => (i === 1 ? { ...extent, offset: extent.offset - 1 } : extent)) });
+  const oversize = Buffer.concat([await packWithoutEnd(entries.slice(0, entries.findIndex((entry) => entry.name.startsWith('chunks/')))), ustarHeader(chunkPath('d'.repeat(64)), 17 * 1024 * 1024), Buffer.alloc(512)]);
+  return [
+    { file: 'v2-corrupt-chunk.kvb', bytes: await pack(withV2Trailer(corrupt)) },
+    { file: 'v2-tampered-chunk.kvb', bytes: await pack(withV2Trailer(flipped)) },
+    { file: 'v2-missing-chunk.kvb', bytes: await pack(withV2Trailer(entries.filter((entry) => entry.name !== tailPath))) },
+    { file: 'v2-unknown-digest.kvb', bytes: await pack(withV2Trailer(editIndex(entries, (value) => ({ ...value, extents: value.extents.map((extent) => ('zero' in extent || extent.sha256 !== text.sha256 ? extent : { ...extent, sha256: 'e'.repeat(64) })) })))) },
+    { file: 'v2-extents-out-of-order.kvb', bytes: await pack(withV2Trailer(editIndex(entries, swap))) },
+    { file: 'v2-extents-overlap.kvb', bytes: await pack(withV2Trailer(editIndex(entries, overlap))) },
+    { file: 'v2-index-total.kvb', bytes: await pack(withV2Trailer(editIndex(entries, (value) => ({ ...value, size: value.size - 1 })))) },
+    { file: 'v2-zero-chunk-stored.kvb', bytes: await pack(withV2Trailer(beforeIndex([{ name: chunkPath(sha256Hex(zeroChunk)), body: zstdEncodeSync(zeroChunk) }]))) },
+    { file: 'v2-duplicate-chunk.kvb', bytes: await pack(withV2Trailer(beforeIndex([{ name: textPath, body: entries.find((entry) => entry.name === textPath)?.body as Buffer }]))) },
+    { file: 'v2-oversize-chunk.kvb', bytes: oversize },
   ];
 }
 
@@ -340,7 +508,7 @@ async function main(): Promise<void> {
   await mkdir(new URL('good/', root), { recursive: true });
   await mkdir(new URL('bad/', root), { recursive: true });
   for (const fixture of goodFixtures()) await writeFile(new URL(`good/${fixture.file}`, root), await writeFixture(fixture));
-  for (const bad of await badBundles()) await writeFile(new URL(`bad/${bad.file}`, root), bad.bytes);
+  for (const bad of [...(await badBundles()), ...(await badV1alpha2Bundles())]) await writeFile(new URL(`bad/${bad.file}`, root), bad.bytes);
 }
 
 if (import.meta.main) await main();

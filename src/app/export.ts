@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader, type ExportRecord, type Selection, type SourceCluster } from '../bundle/documents.ts';
-import { dataPath } from '../bundle/layout.ts';
+import { volumeIndexPath } from '../bundle/layout.ts';
 import { ClusterError, UsageError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
@@ -223,25 +224,12 @@ class ExportRun {
     }
   }
 
-  /**
-   * Learns each volume's size, which the export record declares before the data follows: from Content-Length, or,
-   * for a body streamed without one, by spooling it to a private temporary file (disk, not memory).
-   */
+  /** Lists in each export record the volumes whose data the bundle will hold, each by its volume index. */
   async #probeData(vms: VmRun[]): Promise<void> {
     for (const run of vms) {
       const record = run.record as ExportRecord;
       for (const source of this.#cluster.chooseVolumeSources(record.links)) {
-        const download = await this.#cluster.openDownload(source, this.#downloadOptions(run));
-        const path = dataPath(record.namespace, source.volume, source.format);
-        let size = download.size;
-        if (size === undefined) {
-          const spooled = await this.#spool(download, `${run.vm.namespace}/${source.volume} (${source.format})`);
-          this.#spooled.set(path, spooled);
-          size = spooled.size;
-        } else {
-          download.close();
-        }
-        record.data.push({ volume: source.volume, format: source.format, path, size });
+        record.data.push({ volume: source.volume, format: source.format === 'tar.gz' ? 'archive' : 'raw', path: volumeIndexPath(record.namespace, source.volume) });
       }
       if (record.data.length === 0) this.#note(`${describeRef(run.vm)}: its export lists no volume to download`);
     }
@@ -290,7 +278,7 @@ class ExportRun {
       selection: sel,
       contents: { objects: objects.length, exports: records.length, data: records.reduce((n, r) => n + r.data.length, 0) },
     };
-    const writer = createBundleWriter(out as never, { gzip: this.#options.gzip, includeToken: this.#options.includeToken, end: this.#options.outputFile !== '-' });
+    const writer = createBundleWriter(out as never, { includeToken: this.#options.includeToken, end: this.#options.outputFile !== '-' });
     try {
       await writer.writeHeader(header);
       await writer.writeGraph(graph);
@@ -304,27 +292,21 @@ class ExportRun {
     }
   }
 
+  /** Downloads each volume (inflating gzip and tar.gz) straight into chunks, then writes its index. */
   async #writeData(writer: import('../io/tar/bundle-writer.ts').BundleWriter, run: VmRun): Promise<void> {
     if (!run.record) return;
+    const { writeVolume } = await import('../io/chunks/write-volume.ts');
     const sources = this.#cluster.chooseVolumeSources(run.record.links);
     for (const item of run.record.data) {
-      const source = sources.find((s) => s.volume === item.volume && s.format === item.format);
+      const source = sources.find((s) => s.volume === item.volume);
       if (!source) throw new ClusterError(`volume ${item.volume} vanished from the export of ${describeRef(run.vm)}`);
-      const spooled = this.#spooled.get(item.path);
-      if (spooled) {
-        await writer.writeData(item.path, createReadStream(spooled.file), spooled.size);
-        this.#verbose(`stored ${item.path}: ${spooled.size} bytes, sha256 ${spooled.sha256}`);
-        continue;
-      }
       const download = await this.#cluster.openDownload(source, this.#downloadOptions(run));
-      if (download.size !== item.size) {
-        download.close();
-        throw new ClusterError(`volume ${item.volume} of ${describeRef(run.vm)} changed size during the export (${item.size} → ${download.size} bytes)`);
-      }
-      const progress = this.#cluster.progressReporter(this.#streams.stderr, `${run.vm.namespace}/${item.volume} (${item.format})`, download.size);
-      await writer.writeData(item.path, progress.track(download.chunks), download.size);
+      const progress = this.#cluster.progressReporter(this.#streams.stderr, `${run.vm.namespace}/${item.volume} (${source.format})`, download.size ?? 0);
+      const compressed = source.format === 'gzip' || source.format === 'tar.gz';
+      const bytes = compressed ? Readable.from(progress.track(download.chunks)).pipe(createGunzip()) : progress.track(download.chunks);
+      const index = await writeVolume(writer, { namespace: run.record.namespace, volume: item.volume, format: item.format === 'archive' ? 'archive' : 'raw', ...(compressed || download.size === undefined ? {} : { size: download.size }) }, bytes);
       progress.done();
-      this.#verbose(`stored ${item.path}: ${download.size} bytes, sha256 ${download.sha256()}`);
+      this.#verbose(`stored ${item.path}: ${index.size} bytes in ${index.extents.length} extents, sha256 ${index.sha256}`);
     }
   }
 

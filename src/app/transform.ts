@@ -2,8 +2,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader } from '../bundle/index.ts';
-import { InputError } from '../errors.ts';
+import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, volumeIndexPath, type BundleHeader, type ExportRecord } from '../bundle/index.ts';
+import { InputError, KvbError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { JsonValue, KubeObject } from '../model/kube-object.ts';
 import { ObjectIndex } from '../model/object-index.ts';
@@ -11,7 +11,11 @@ import { parseDocuments } from '../model/parse-manifests.ts';
 import { refOf } from '../model/object-ref.ts';
 import { checkOptionValue, RULE_NAMES, transform, transformOption, type TransformOptionsInput, type TransformReport } from '../transform/index.ts';
 import { openOutput, writeOutput } from '../io/files/output.ts';
-import { createBundleWriter } from '../io/tar/bundle-writer.ts';
+import { createBundleWriter, type BundleWriter } from '../io/tar/bundle-writer.ts';
+import { writeVolume } from '../io/chunks/write-volume.ts';
+import type { BundleReader } from '../io/tar/bundle-reader.ts';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { renderObjects, toJson } from '../io/term/render.ts';
 import { startTask } from '../io/term/progress.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
@@ -112,11 +116,10 @@ async function writeBundle(
   outputFile: string,
   streams: StdStreams,
 ): Promise<void> {
-  const gzip = input.type === 'bundle' ? input.gzipped : /\.(tgz|gz)$/.test(outputFile);
   const output = await openOutput(outputFile, streams, { binary: true });
-  const writer = createBundleWriter(output.stream, { gzip, end: outputFile !== '-', includeToken: true });
+  const writer = createBundleWriter(output.stream, { end: outputFile !== '-', includeToken: true });
   try {
-    const exports = input.type === 'bundle' ? input.metadata.exports : [];
+    const exports = input.type === 'bundle' ? input.metadata.exports.map((record) => (input.reader.version === 'v1alpha1' ? convertedRecord(record) : record)) : [];
     const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
     await writer.writeHeader(transformedHeader(input, reportOptions, options, { objects: objects.length, exports: exports.length, data: dataCount }));
     await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
@@ -128,12 +131,9 @@ async function writeBundle(
     written.done();
     for (const record of exports) await writer.writeExport(record);
     if (input.type === 'bundle') {
-      // Volume data passes through unchanged: it is streamed from the input to the output entry by entry.
-      for await (const entry of input.reader.dataEntries()) {
-        const copied = startTask(`transform: ${entry.path}`, { unit: 'bytes', total: entry.size }, streams.stderr);
-        await writer.writeData(entry.path, copied.track(entry.stream), entry.size);
-        copied.done();
-      }
+      const copied = startTask('transform: data entries copied', { unit: 'items' }, streams.stderr);
+      await copyData(input.reader, writer, () => copied.add(1));
+      copied.done();
       await input.reader.finish();
     }
     await writer.finish();
@@ -143,6 +143,59 @@ async function writeBundle(
     await output.abort();
     throw error;
   }
+}
+
+/**
+ * Volume data passes through unchanged: v1alpha2 chunks are copied verbatim (never decompressed) and indexes as
+ * they are; v1alpha1 data files are cut into chunks (gzip and tar.gz inflated first), which converts the bundle.
+ */
+async function copyData(reader: BundleReader, writer: BundleWriter, onEntry: () => void): Promise<void> {
+  for await (const entry of reader.dataEntries()) {
+    onEntry();
+    if (entry.kind === 'chunk') {
+      await writer.copyChunk(entry.sha256, await entry.readParts());
+    } else if (entry.kind === 'index') {
+      await writer.addVolumeIndex(entry.index);
+    } else {
+      const volume = { namespace: entry.namespace, volume: entry.volume, format: entry.format === 'tar.gz' ? ('archive' as const) : ('raw' as const) };
+      try {
+        await writeVolume(writer, volume, entry.format === 'raw' ? entry.stream : inflated(entry.stream));
+      } catch (error) {
+        if (error instanceof KvbError) throw error;
+        throw new InputError(`bundle entry ${entry.path}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/**
+ * The bytes of a v1alpha1 `gzip` or `tar.gz` data file as CDI would take them: inflated when they start with the
+ * gzip magic, as they are otherwise (CDI's upload server decides by the same bytes).
+ */
+async function* inflated(stream: Readable): AsyncGenerator<Uint8Array> {
+  const iterator: AsyncIterator<Buffer> = stream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest = async function* () {
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  };
+  if (first.value[0] !== 0x1f || first.value[1] !== 0x8b) {
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  const source = Readable.from(rest());
+  source.on('error', (error) => gunzip.destroy(error));
+  yield* source.pipe(gunzip);
+}
+
+/** A v1alpha1 export record as v1alpha2 lists its data: each volume by its index. */
+function convertedRecord(record: ExportRecord): ExportRecord {
+  return {
+    ...record,
+    data: record.data.map((item) => ({ volume: item.volume, format: item.format === 'tar.gz' ? 'archive' : 'raw', path: volumeIndexPath(record.namespace, item.volume) })),
+  };
 }
 
 function transformedHeader(

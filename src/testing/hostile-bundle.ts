@@ -1,4 +1,4 @@
-// Test support: a structurally valid bundle (header, graph, objects, trailer, right checksums) around any objects or
+// Test support: a structurally valid v1alpha1 bundle (header, graph, objects, trailer, right checksums) around any objects or
 // entry bodies, written without the writer's checks, the way an attacker would craft one.
 
 import { Readable } from 'node:stream';
@@ -30,8 +30,8 @@ export function craftedEntries(objects: readonly KubeObject[], exports: readonly
   return [
     { name: HEADER_PATH, body: json(header) },
     { name: GRAPH_PATH, body: json({ nodes: [], edges: [] }) },
-    ...sorted.map((object) => ({ name: objectPath(refOf(object)), body: json(object) })),
-    ...exports.map((record) => ({ name: exportPath(record.namespace, record.vmName), body: json(record) })),
+    ...sorted.map((object) => ({ name: objectPath(refOf(object), 'v1alpha1'), body: json(object) })),
+    ...exports.map((record) => ({ name: exportPath(record.namespace, record.vmName, 'v1alpha1'), body: json(record) })),
   ];
 }
 

@@ -1,4 +1,4 @@
-// Reads a v1alpha1 bundle from a Readable in one pass: gzip sniffed, every entry checked, data streamed through a hash.
+// Reads a bundle (v1alpha2, or v1alpha1) from a Readable in one pass: every entry checked, data streamed through a hash.
 
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -7,6 +7,11 @@ import { createGunzip } from 'node:zlib';
 import tar, { type Extract as TarExtract } from 'tar-stream';
 import {
   checkExportRecord,
+  chunkPath,
+  isZeroExtent,
+  volumeIndexProblem,
+  type FormatVersion,
+  type VolumeIndex,
   checkHeader,
   checkObject,
   checkTrailer,
@@ -29,12 +34,15 @@ import {
   type ExportRecord,
   type Trailer,
   type TrailerEntry,
+  unsafeNameReason,
+  ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
 import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
+import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
 import { countInput, guardTarHeaders } from './tar-guard.ts';
 
 export interface OpenBundleOptions {
@@ -52,6 +60,13 @@ export interface OpenBundleOptions {
    * empty graph: for callers that rebuild the graph from the objects, so a large one is not held twice.
    */
   skipGraph?: boolean;
+  /**
+   * How much the reader checks of each v1alpha2 chunk entry it passes: `stored` (default) hashes the stored bytes
+   * and compares them with what the indexes say; `size` only compares sizes (for a verbatim copy whose consumer
+   * verifies otherwise). Either way every chunk must be named by an index and stored once. The content digest of
+   * a chunk is checked where its bytes are decoded (`readVolume`).
+   */
+  verifyChunks?: 'stored' | 'size';
   /** What reading may cost as a function of the bundle's size (tests shrink it). */
   budget?: Partial<BundleBudget>;
 }
@@ -66,8 +81,9 @@ export interface BundleMetadata {
   exports: ExportRecord[];
 }
 
-/** One volume data entry: consume `stream` (or call `skip`) before asking for the next. */
-export interface DataEntry {
+/** A v1alpha1 volume data file: consume `stream` (or call `skip`) before asking for the next entry. */
+export interface FileDataEntry {
+  kind: 'file';
   path: string;
   namespace: string;
   volume: string;
@@ -78,9 +94,40 @@ export interface DataEntry {
   skip(): Promise<void>;
 }
 
+/** A v1alpha2 chunk entry `chunks/sha256/<hex>`: call `read` or `skip` before asking for the next entry. */
+export interface ChunkEntry {
+  kind: 'chunk';
+  path: string;
+  /** sha256 of the chunk's uncompressed bytes, from its name (checked where it is decoded). */
+  sha256: string;
+  /** Bytes stored in the entry (at most `maxChunkBytes`, checked from the tar header). */
+  size: number;
+  /** Where the stored bytes start in the input (-1 when it is gzipped): a file read from its start holds them there. */
+  position: number;
+  /** The stored bytes (a zstd frame or the raw chunk), as the tar entry holds them. */
+  read(): Promise<Buffer>;
+  /** The stored bytes in the pieces the input delivered them (no copy), for a verbatim copy. */
+  readParts(): Promise<Buffer[]>;
+  skip(): Promise<void>;
+}
+
+/** A v1alpha2 volume index, parsed and checked: every chunk it names came before it, stored as it says. */
+export interface IndexEntry {
+  kind: 'index';
+  path: string;
+  index: VolumeIndex;
+  skip(): Promise<void>;
+}
+
+/** An entry of the data section. */
+export type DataEntry = FileDataEntry | ChunkEntry | IndexEntry;
+
 /** A bundle being read: `metadata()`, then `dataEntries()`, then `finish()`, each at most once, in that order. */
 export interface BundleReader {
+  /** The bundle's format version, known once `metadata()` has read the header. */
+  readonly version: FormatVersion;
   metadata(): Promise<BundleMetadata>;
+  /** v1alpha1: the data files; v1alpha2: the chunk and index entries, in bundle order. */
   dataEntries(): AsyncGenerator<DataEntry, void, undefined>;
   /** Reads what is left, checks every entry against the trailer and that nothing follows it. */
   finish(): Promise<Trailer>;
@@ -103,9 +150,10 @@ export async function openBundle(input: Readable, options: OpenBundleOptions | s
   const extract = tar.extract();
   const bounds = new BundleBounds(settings.budget);
   // Larger inflated chunks than zlib's 16 KiB default: fewer callbacks, and tar-stream then sees whole small entries.
+  // The guards pass the bytes on unchanged, so tar-stream's entry offsets stay positions in an uncompressed input.
   const guards = [countInput(bounds), ...(gzipped ? [createGunzip({ chunkSize: 64 * 1024 })] : []), guardTarHeaders(settings.source)];
   const done = pipeline([source, ...guards, extract]);
-  return new TarBundleReader(input, extract, done, settings, bounds);
+  return new TarBundleReader(input, extract, done, settings, bounds, gzipped);
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -121,35 +169,60 @@ const TYPE_NAMES: Record<string, string> = {
   'contiguous-file': 'contiguous file',
 };
 
+/**
+ * Reads the first bytes to tell gzip from tar, then puts them back (`unshift`), so the bytes flow on through the
+ * same stream with no extra layer.
+ */
 async function sniffGzip(input: Readable): Promise<{ source: Readable; gzipped: boolean }> {
-  const iterator: AsyncIterator<unknown> = input[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let ended = false;
   while (head.byteLength < GZIP_MAGIC.length) {
-    const next = await iterator.next();
-    if (next.done) {
+    const chunk = input.read() as Buffer | string | null;
+    if (chunk !== null) {
+      head = Buffer.concat([head, toBuffer(chunk)]);
+      continue;
+    }
+    if (input.readableEnded || input.destroyed) {
       ended = true;
       break;
     }
-    head = Buffer.concat([head, toBuffer(next.value)]);
+    ended = await new Promise<boolean>((resolve, reject) => {
+      const cleanup = () => {
+        input.off('readable', onReadable);
+        input.off('end', onEnd);
+        input.off('error', onError);
+      };
+      const onReadable = () => (cleanup(), resolve(false));
+      const onEnd = () => (cleanup(), resolve(true));
+      const onError = (error: Error) => (cleanup(), reject(error));
+      input.once('readable', onReadable);
+      input.once('end', onEnd);
+      input.once('error', onError);
+    });
+    if (ended) break;
   }
   const gzipped = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.byteLength > 0) yield head;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield toBuffer(next.value);
-    }
-  }
-  return { source: Readable.from(rest(), { objectMode: false }), gzipped };
+  // A stream that already ended cannot take its bytes back: the few read are all there is.
+  if (ended) return { source: Readable.from([head]), gzipped };
+  if (head.byteLength > 0) input.unshift(head);
+  return { source: input, gzipped };
 }
 
 function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return Buffer.from(String(chunk));
+}
+
+/** What the reader remembers of a chunk entry until the end: about 200 bytes each, bounded by `maxChunks`. */
+interface ChunkSeen {
+  size: number;
+  /** sha256 of the stored bytes, when `verifyChunks` is `stored`. */
+  storedSha256?: string;
+  /** Whether the stored bytes begin like a zstd frame (the framing check, for every chunk). */
+  zstdFramed?: boolean;
+  /** Set once an index names it. */
+  referenced: boolean;
 }
 
 class TarBundleReader implements BundleReader {
@@ -161,33 +234,47 @@ class TarBundleReader implements BundleReader {
   readonly #onProblem: ((problem: BundleProblem) => void) | undefined;
   readonly #source: string | undefined;
   readonly #skipGraph: boolean;
-  readonly #order: EntryOrder;
+  readonly #verifyChunks: 'stored' | 'size';
+  /** Positions in a gzipped input are not positions in the file. */
+  readonly #gzipped: boolean;
   readonly #seen: TrailerEntry[] = [];
-  readonly #data = new DataReferences();
+  readonly #chunks = new Map<string, ChunkSeen>();
+  /** sha256 of an all-zero chunk of each chunk size seen, to refuse a stored zero chunk. */
+  readonly #zeroDigests = new Map<number, string>();
+  #order: EntryOrder | undefined;
+  #data = new DataReferences('v1alpha1');
+  #version: FormatVersion = 'v1alpha1';
   #pending: Pending | undefined;
   #current: string | undefined;
   #metadataBytes = 0;
+  #chunkBytes = 0;
   #metadata: Promise<BundleMetadata> | undefined;
   #header: BundleHeader | undefined;
   #dataStarted = false;
   #finished = false;
   #dataCount = 0;
+  #formats = new Map<string, string>();
 
   readonly #bounds: BundleBounds;
 
-  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, bounds: BundleBounds) {
+  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, bounds: BundleBounds, gzipped: boolean) {
     this.#bounds = bounds;
     this.#input = input;
+    this.#gzipped = gzipped;
     this.#extract = extract;
     this.#entries = extract[Symbol.asyncIterator]();
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#onProblem = options.onProblem;
     this.#source = options.source;
     this.#skipGraph = options.skipGraph ?? false;
-    this.#order = new EntryOrder(this.#limits.maxEntries);
+    this.#verifyChunks = options.verifyChunks ?? 'stored';
     this.#done = done;
     // Errors reach the caller through the entry iterator; this only keeps the rejection handled.
     this.#done.catch(() => {});
+  }
+
+  get version(): FormatVersion {
+    return this.#version;
   }
 
   metadata(): Promise<BundleMetadata> {
@@ -214,18 +301,20 @@ class TarBundleReader implements BundleReader {
     await this.metadata();
     if (this.#finished) throw new Error('finish() may be called only once');
     this.#finished = true;
-    // Data the caller did not iterate (or left by breaking out of the loop) is still read and hashed.
+    // Data the caller did not iterate (or left by breaking out of the loop) is still read and checked.
     for (let data = await this.#nextData(); data; data = await this.#nextData()) await data.drain();
     const pending = await this.#peek();
-    if (!pending) throw this.#fatal(this.#order.endProblem() ?? { code: 'missing-trailer', message: 'no trailer' });
+    const order = this.#order as EntryOrder;
+    if (!pending) throw this.#fatal(order.endProblem() ?? { code: 'missing-trailer', message: 'no trailer' });
     if (pending.entry.section !== 'trailer') {
       throw this.#fatal({ code: 'out-of-order', entry: pending.entry.path, message: 'out of order (expected the trailer)' });
     }
     this.#pending = undefined;
-    const bytes = await this.#readJsonBytes(pending.entry.path, pending.tar, false);
+    const bytes = await this.#readEntryBytes(pending.entry.path, pending.tar, false);
+    this.#checkJsonBudget(pending.entry.path, bytes);
     const parsed = parseJsonEntry(pending.entry.path, bytes);
     if (isProblem(parsed)) throw this.#fatal(parsed);
-    const schema = checkTrailer(pending.entry.path, parsed.value);
+    const schema = checkTrailer(pending.entry.path, parsed.value, this.#version);
     if (schema) throw this.#fatal(schema);
     const trailer = parsed.value as Trailer;
     const after = await this.#next();
@@ -235,6 +324,19 @@ class TarBundleReader implements BundleReader {
     });
     if (this.#header) for (const problem of contentsProblems(HEADER_PATH, this.#header, { data: this.#dataCount })) this.#report(problem);
     for (const problem of this.#data.unwritten()) this.#report(problem);
+    if (this.#version !== 'v1alpha1') {
+      for (const [sha256, chunk] of this.#chunks) {
+        if (!chunk.referenced) this.#report({ code: 'chunk-unreferenced', entry: chunkPath(sha256), message: 'chunk not named by any volume index' });
+      }
+      const chunks = trailer.chunks;
+      if (chunks && (chunks.count !== this.#chunks.size || chunks.storedBytes !== this.#chunkBytes)) {
+        this.#report({
+          code: 'trailer-chunks',
+          entry: pending.entry.path,
+          message: `counts ${chunks.count} chunks of ${chunks.storedBytes} bytes, the bundle holds ${this.#chunks.size} of ${this.#chunkBytes}`,
+        });
+      }
+    }
     for (const problem of compareWithTrailer(this.#seen, trailer)) this.#report(problem);
     return trailer;
   }
@@ -266,13 +368,14 @@ class TarBundleReader implements BundleReader {
         objects.push({ object: value as KubeObject, source: entry.path });
         refs.push(entry.ref);
       } else {
-        const problem = checkExportRecord(entry, value);
+        const problem = checkExportRecord(entry, value, this.#version);
         if (problem) {
           this.#report(problem);
           continue;
         }
         const record = value as ExportRecord;
         for (const declared of this.#data.declare(record)) this.#report(declared);
+        for (const item of record.data) this.#formats.set(item.path, item.format);
         exports.push(record);
       }
     }
@@ -282,12 +385,19 @@ class TarBundleReader implements BundleReader {
 
   async #readHeader(): Promise<BundleHeader> {
     const pending = await this.#peek();
-    if (!pending) throw this.#fatal(this.#order.endProblem() ?? { code: 'missing-header', message: 'no header' });
+    if (!pending) throw this.#fatal({ code: 'missing-header', message: `no header ${HEADER_PATH} (empty or not a bundle)` });
     this.#pending = undefined;
-    const bytes = await this.#readJsonBytes(pending.entry.path, pending.tar);
+    const bytes = await this.#readEntryBytes(pending.entry.path, pending.tar);
+    this.#checkJsonBudget(pending.entry.path, bytes);
     const parsed = parseJsonEntry(pending.entry.path, bytes);
     if (isProblem(parsed)) throw this.#fatal(parsed);
     const checked = checkHeader(pending.entry.path, parsed.value);
+    if (checked.problem?.code === 'not-a-bundle' || checked.problem?.code === 'unsupported-version') throw this.#fatal(checked.problem);
+    // The version decides the layout of everything after the header.
+    this.#version = checked.header.formatVersion;
+    this.#order = new EntryOrder(this.#limits.maxEntries, this.#version);
+    this.#order.next(HEADER_PATH);
+    this.#data = new DataReferences(this.#version);
     if (checked.problem) {
       if (checked.fatal) throw this.#fatal(checked.problem);
       this.#report(checked.problem);
@@ -298,10 +408,10 @@ class TarBundleReader implements BundleReader {
 
   async #readGraph(): Promise<Graph> {
     const pending = await this.#peek();
-    if (!pending) throw this.#fatal(this.#order.endProblem() ?? { code: 'missing-graph', message: 'no graph' });
+    if (!pending) throw this.#fatal((this.#order as EntryOrder).endProblem() ?? { code: 'missing-graph', message: 'no graph' });
     this.#pending = undefined;
     if (this.#skipGraph) {
-      await this.#readJsonBytes(pending.entry.path, pending.tar);
+      await this.#readEntryBytes(pending.entry.path, pending.tar);
       return { nodes: [], edges: [] };
     }
     const value = await this.#readJson(pending.entry.path, pending.tar);
@@ -310,9 +420,21 @@ class TarBundleReader implements BundleReader {
     return value === undefined || problem ? { nodes: [], edges: [] } : (value as Graph);
   }
 
-  /** Reads and parses a JSON entry; undefined (after reporting) when it is not JSON. */
+  /** Reads, decompresses (v1alpha2) and parses a JSON entry; undefined (after reporting) when it is not JSON. */
   async #readJson(path: string, entry: TarEntry): Promise<unknown> {
-    const parsed = parseJsonEntry(path, await this.#readJsonBytes(path, entry));
+    const bytes = await this.#readEntryBytes(path, entry);
+    let json: Uint8Array = bytes;
+    if (path.endsWith(ZSTD_SUFFIX)) {
+      try {
+        json = zstdDecodeSync(bytes, this.#limits.maxJsonEntryBytes);
+      } catch (error) {
+        this.#report({ code: 'bad-zstd', entry: path, message: (error as Error).message });
+        return undefined;
+      }
+      this.#countMetadata(path, json.byteLength - bytes.byteLength);
+    }
+    this.#checkJsonBudget(path, json);
+    const parsed = parseJsonEntry(path, json);
     if (isProblem(parsed)) {
       this.#report(parsed);
       return undefined;
@@ -320,31 +442,179 @@ class TarBundleReader implements BundleReader {
     return parsed.value;
   }
 
-  async #readJsonBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
+  /** An entry's bytes as the input delivered them (no copy), checked for length. */
+  async #readEntryParts(path: string, entry: TarEntry): Promise<Buffer[]> {
+    const size = entry.header.size ?? 0;
+    const parts: Buffer[] = [];
+    let count = 0;
+    this.#current = path;
+    for await (const part of this.#guard(entry)) {
+      parts.push(part);
+      count += part.byteLength;
+    }
+    this.#current = undefined;
+    if (count !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
+    return parts;
+  }
+
+  /**
+   * A whole entry's bytes, as stored (a zstd frame for a v1alpha2 metadata entry), recorded for the trailer check.
+   * An uncompressed JSON entry is checked against the JSON budget while it arrives.
+   */
+  async #readEntryBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
     const size = entry.header.size ?? 0;
     const chunks: Buffer[] = [];
+    const plainJson = !path.endsWith(ZSTD_SUFFIX);
     this.#current = path;
     let received = 0;
     for await (const chunk of this.#guard(entry)) {
       chunks.push(chunk);
-      const overBound = this.#bounds.jsonBytes(path, (received += chunk.byteLength));
+      received += chunk.byteLength;
+      const overBound = plainJson ? this.#bounds.jsonBytes(path, received) : undefined;
       if (overBound) throw this.#fatal(overBound);
     }
     this.#current = undefined;
-    const bytes = Buffer.concat(chunks);
+    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (bytes.byteLength !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
-    const overBound = this.#bounds.jsonEntry(path, bytes);
-    if (overBound) throw this.#fatal(overBound);
     if (record) this.#seen.push({ path, size, sha256: createHash('sha256').update(bytes).digest('hex') });
     return bytes;
   }
 
-  /** Takes the next entry when it is volume data. */
+  /** Charges a JSON document (decompressed) to the bundle's budget: bytes, values and depth (src/bundle/bounds.ts). */
+  #checkJsonBudget(path: string, json: Uint8Array): void {
+    const overBound = this.#bounds.jsonEntry(path, json);
+    if (overBound) throw this.#fatal(overBound);
+  }
+
+  /** Takes the next entry when it belongs to the data section. */
   async #nextData(): Promise<{ entry: DataEntry; drain(): Promise<void> } | undefined> {
     const pending = await this.#peek();
-    if (!pending || pending.entry.section !== 'data') return undefined;
-    this.#pending = undefined;
-    return this.#openData(pending.entry, pending.tar);
+    if (!pending) return undefined;
+    const { entry } = pending;
+    if (entry.section === 'data') {
+      this.#pending = undefined;
+      return this.#openData(entry, pending.tar);
+    }
+    if (entry.section === 'chunk') {
+      this.#pending = undefined;
+      return this.#openChunk(entry, pending.tar);
+    }
+    if (entry.section === 'index') {
+      this.#pending = undefined;
+      const index = await this.#readIndex(entry, pending.tar);
+      if (!index) return this.#nextData();
+      const done = async () => {};
+      return { entry: { kind: 'index', path: entry.path, index, skip: done }, drain: done };
+    }
+    return undefined;
+  }
+
+  #openChunk(entry: Extract<EntryPath, { section: 'chunk' }>, tarEntry: TarEntry): { entry: ChunkEntry; drain(): Promise<void> } {
+    const size = tarEntry.header.size ?? 0;
+    if (this.#chunks.has(entry.sha256)) throw this.#fatal({ code: 'duplicate-chunk', entry: entry.path, message: 'duplicate chunk entry (each chunk is stored once)' });
+    if (this.#chunks.size >= this.#limits.maxChunks) throw this.#fatal({ code: 'too-many-chunks', entry: entry.path, message: `more than ${this.#limits.maxChunks} chunks` });
+    const seen: ChunkSeen = { size, referenced: false };
+    this.#chunks.set(entry.sha256, seen);
+    this.#chunkBytes += size;
+    let parts: Promise<Buffer[]> | undefined;
+    const readParts = (): Promise<Buffer[]> => {
+      parts ??= this.#readEntryParts(entry.path, tarEntry).then((stored) => {
+        seen.zstdFramed = looksLikeZstd(stored[0] ?? Buffer.alloc(0));
+        if (this.#verifyChunks === 'stored') {
+          const hash = createHash('sha256');
+          for (const part of stored) hash.update(part);
+          seen.storedSha256 = hash.digest('hex');
+        }
+        return stored;
+      });
+      return parts;
+    };
+    const read = async (): Promise<Buffer> => {
+      const stored = await readParts();
+      return stored.length === 1 ? (stored[0] as Buffer) : Buffer.concat(stored);
+    };
+    const skip = async () => {
+      if (this.#verifyChunks === 'stored') {
+        await readParts();
+        return;
+      }
+      this.#current = entry.path;
+      let count = 0;
+      for await (const chunk of this.#guard(tarEntry)) {
+        if (count === 0) seen.zstdFramed = looksLikeZstd(chunk);
+        count += chunk.byteLength;
+      }
+      this.#current = undefined;
+      if (count !== size) throw this.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
+    };
+    let drained: Promise<void> | undefined;
+    const drain = () => (drained ??= (parts ? parts.then(() => {}) : skip()));
+    return {
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1), read, readParts, skip: drain },
+      drain,
+    };
+  }
+
+  /** Reads and checks a volume index; undefined (after reporting) when it cannot be used. */
+  async #readIndex(entry: Extract<EntryPath, { section: 'index' }>, tarEntry: TarEntry): Promise<VolumeIndex | undefined> {
+    this.#dataCount += 1;
+    const listed = this.#data.written(entry.path);
+    if (listed) this.#report(listed);
+    const value = await this.#readJson(entry.path, tarEntry);
+    if (value === undefined) return undefined;
+    const schema = schemaProblem('volume-index.v1alpha2', entry.path, value);
+    if (schema) {
+      this.#report(schema);
+      return undefined;
+    }
+    const index = value as VolumeIndex;
+    const problem = this.#indexProblem(entry, index);
+    if (problem) {
+      this.#report(problem);
+      return undefined;
+    }
+    return index;
+  }
+
+  /** Layout, identity, and every chunk named: stored before, once, the size (and stored digest) the index says. */
+  #indexProblem(entry: Extract<EntryPath, { section: 'index' }>, index: VolumeIndex): BundleProblem | undefined {
+    const path = entry.path;
+    if (index.namespace !== entry.namespace || index.volume !== entry.volume) {
+      return { code: 'index-path', entry: path, message: `holds the index of ${index.namespace}/${index.volume}, not ${entry.namespace}/${entry.volume} as its path says` };
+    }
+    const format = this.#formats.get(path);
+    if (format !== undefined && format !== index.format) return { code: 'index-format', entry: path, message: `format ${index.format}, but the export record says ${format}` };
+    const layout = volumeIndexProblem(path, index);
+    if (layout) return layout;
+    for (const extent of index.extents) {
+      if (isZeroExtent(extent)) {
+        const zero = this.#zeroDigest(index.chunkSize);
+        if (this.#chunks.has(zero)) return { code: 'zero-chunk-stored', entry: chunkPath(zero), message: `an all-zero chunk is stored, but zero extents (as at offset ${extent.offset} of ${path}) store nothing` };
+        continue;
+      }
+      const chunk = this.#chunks.get(extent.sha256);
+      if (!chunk) return { code: 'chunk-missing', entry: path, message: `names chunk ${extent.sha256} (offset ${extent.offset}), which the bundle does not hold before this index` };
+      if (chunk.size !== extent.stored.size) {
+        return { code: 'chunk-size', entry: chunkPath(extent.sha256), message: `holds ${chunk.size} bytes, but ${path} says ${extent.stored.size}` };
+      }
+      if (extent.stored.compression === 'zstd' && chunk.zstdFramed === false) {
+        return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes are not a zstd frame, but ${path} says zstd (corrupt chunk)` };
+      }
+      if (chunk.storedSha256 !== undefined && chunk.storedSha256 !== extent.stored.sha256) {
+        return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes have sha256 ${chunk.storedSha256}, but ${path} says ${extent.stored.sha256} (corrupt chunk)` };
+      }
+      chunk.referenced = true;
+    }
+    return undefined;
+  }
+
+  #zeroDigest(chunkSize: number): string {
+    let digest = this.#zeroDigests.get(chunkSize);
+    if (!digest) {
+      digest = createHash('sha256').update(new Uint8Array(chunkSize)).digest('hex');
+      this.#zeroDigests.set(chunkSize, digest);
+    }
+    return digest;
   }
 
   #openData(entry: Extract<EntryPath, { section: 'data' }>, tarEntry: TarEntry): { entry: DataEntry; drain(): Promise<void> } {
@@ -376,7 +646,7 @@ class TarBundleReader implements BundleReader {
       await finished(stream);
     };
     return {
-      entry: { path: entry.path, namespace: entry.namespace, volume: entry.volume, format: entry.format, size, stream, skip: drain },
+      entry: { kind: 'file', path: entry.path, namespace: entry.namespace, volume: entry.volume, format: entry.format, size, stream, skip: drain },
       drain,
     };
   }
@@ -401,20 +671,40 @@ class TarBundleReader implements BundleReader {
     if (type !== 'file') {
       throw this.#fatal({ code: 'entry-type', entry: name, message: `${TYPE_NAMES[type ?? ''] ?? 'entry of an unknown type'} not allowed (regular files only)` });
     }
-    const entry = this.#order.next(name);
+    let entry: EntryPath | BundleProblem;
+    if (this.#order) {
+      entry = this.#order.next(name);
+    } else {
+      // Before the header the version is unknown: the header must come first, whatever the version.
+      const unsafe = unsafeNameReason(name);
+      entry = unsafe
+        ? { code: 'unsafe-path', entry: name, message: unsafe }
+        : name === HEADER_PATH
+          ? { section: 'header', path: name }
+          : { code: 'missing-header', entry: name, message: `expected the header ${HEADER_PATH} first (missing or out of order)` };
+    }
     if (isProblem(entry)) throw this.#fatal(entry);
     const size = tarEntry.header.size ?? -1;
     if (!Number.isSafeInteger(size) || size < 0) throw this.#fatal({ code: 'bad-size', entry: name, message: `invalid size ${size}` });
-    if (entry.section !== 'data') {
+    if (entry.section === 'chunk') {
+      if (size > this.#limits.maxChunkBytes) {
+        throw this.#fatal({ code: 'oversize', entry: name, message: `${formatBytes(size)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk` });
+      }
+    } else if (entry.section !== 'data') {
       if (size > this.#limits.maxJsonEntryBytes) {
         throw this.#fatal({ code: 'oversize', entry: name, message: `${formatBytes(size)} is over the ${formatBytes(this.#limits.maxJsonEntryBytes)} limit for a JSON entry` });
       }
-      this.#metadataBytes += size;
-      if (this.#metadataBytes > this.#limits.maxMetadataBytes) {
-        throw this.#fatal({ code: 'oversize', entry: name, message: `JSON entries total over the ${formatBytes(this.#limits.maxMetadataBytes)} limit` });
-      }
+      this.#countMetadata(name, size);
     }
     return { entry, tar: tarEntry };
+  }
+
+  /** Adds to the bytes of JSON held (decompressed size counts): over maxMetadataBytes is fatal. */
+  #countMetadata(name: string, bytes: number): void {
+    this.#metadataBytes += bytes;
+    if (this.#metadataBytes > this.#limits.maxMetadataBytes) {
+      throw this.#fatal({ code: 'oversize', entry: name, message: `JSON entries total over the ${formatBytes(this.#limits.maxMetadataBytes)} limit` });
+    }
   }
 
   /** Iterates an entry's bytes, turning stream failures (truncation, bad gzip) into one-line InputErrors. */

@@ -69,7 +69,10 @@ const HOSTILE: { name: string; make: () => Promise<Buffer>; message: RegExp; acc
       const body = Buffer.from(`[${'{},'.repeat(20 * MiB)}{}]`);
       return gzipSync(await packCrafted([...base, ...Array.from({ length: 8 }, (_, i) => objectEntry(`cm${i}`, body))], { trailer: false }), { level: 9 });
     },
-    message: /over a resource bound: its JSON inflates to over/,
+    // Which bound stops it first depends on how much of the (small) file has been read when the entry inflates:
+    // bundle files are read 1 MiB at a time, so the byte budget may already count all of it; the value budget then
+    // stops the same entry.
+    message: /over a resource bound: (its JSON inflates to over|more than \d+ JSON values)/,
   },
   {
     name: 'values just inside the byte budget but over the value budget',
