@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -78,14 +80,29 @@ func (s *simulator) exportToken(ctx context.Context, ns, secretName string) stri
 	return decodeSecretValue(str(sec.Object, "data", "token"))
 }
 
+// serveVolume serves one volume file as virt-exportserver does
+// (pkg/storage/export/virt-exportserver/exportserver.go): fileHandler hands
+// the raw image to http.ServeContent with a zero modification time, which
+// answers Range requests with 206, Content-Range and Content-Length;
+// gzipHandler and archiveHandler stream a body compressed on the fly (no
+// Content-Length, no Range) and answer other methods than GET with 400. Every
+// body byte written is counted per export volume and format (GET /served).
 func (s *simulator) serveVolume(w http.ResponseWriter, r *http.Request, ns, name, volume, file string) {
 	v, ok := s.exportVolumes.get(ns, name, volume)
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
+	streamed := file == "disk.img.gz" || file == "disk.tar.gz"
+	if streamed && r.Method != http.MethodGet {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	counted := &countingWriter{ResponseWriter: w}
+	defer func() { s.served.add(servedKey{ns, name, volume, v.Key, file}, counted.n) }()
+	w = counted
 	data := s.volumes.read(v.Key)
-	modTime := time.Unix(0, 0)
+	modTime := time.Time{}
 	switch {
 	case file == "disk.img" && !v.Archive, file == "dir/disk.img" && v.Archive:
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -99,7 +116,7 @@ func (s *simulator) serveVolume(w http.ResponseWriter, r *http.Request, ns, name
 		w.Header().Set("Content-Type", "application/gzip")
 		gz := gzip.NewWriter(w)
 		tw := tar.NewWriter(gz)
-		tw.WriteHeader(&tar.Header{Name: "disk.img", Mode: 0o644, Size: int64(len(data)), ModTime: modTime, Format: tar.FormatPAX})
+		tw.WriteHeader(&tar.Header{Name: "disk.img", Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX})
 		tw.Write(data)
 		tw.Close()
 		gz.Close()
@@ -109,4 +126,72 @@ func (s *simulator) serveVolume(w http.ResponseWriter, r *http.Request, ns, name
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// countingWriter counts the body bytes a handler writes.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// servedKey names what a volume request served: the export volume, the
+// volume store key its bytes come from, and the file (disk.img, disk.img.gz,
+// disk.tar.gz, dir/disk.img).
+type servedKey struct {
+	Namespace, Export, Volume, Key, File string
+}
+
+// servedCounter counts requests and body bytes served per export volume and
+// file, so tests and benchmarks can measure what a client transferred.
+type servedCounter struct {
+	mu     sync.Mutex
+	counts map[servedKey]*servedCount
+}
+
+type servedCount struct {
+	Requests int64 `json:"requests"`
+	Bytes    int64 `json:"bytes"`
+}
+
+func (c *servedCounter) add(k servedKey, n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[servedKey]*servedCount{}
+	}
+	cur := c.counts[k]
+	if cur == nil {
+		cur = &servedCount{}
+		c.counts[k] = cur
+	}
+	cur.Requests++
+	cur.Bytes += n
+}
+
+// servedHandler: GET /served[?namespace=<ns>] lists the counts, sorted.
+func (s *simulator) servedHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ns := r.URL.Query().Get("namespace")
+		s.served.mu.Lock()
+		out := []map[string]any{}
+		for k, c := range s.served.counts {
+			if ns != "" && k.Namespace != ns {
+				continue
+			}
+			out = append(out, map[string]any{"namespace": k.Namespace, "export": k.Export, "volume": k.Volume,
+				"key": k.Key, "file": k.File, "requests": c.Requests, "bytes": c.Bytes})
+		}
+		s.served.mu.Unlock()
+		sort.Slice(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			return fmt.Sprint(a["namespace"], "/", a["export"], "/", a["volume"], "/", a["file"]) < fmt.Sprint(b["namespace"], "/", b["export"], "/", b["volume"], "/", b["file"])
+		})
+		writeJSON(w, http.StatusOK, out)
+	})
 }

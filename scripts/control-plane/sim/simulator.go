@@ -27,6 +27,7 @@ type simulator struct {
 	volumes       *volumeStore
 	uploads       *uploadRegistry
 	exportVolumes *exportRegistry
+	served        servedCounter
 	ports         endpoints
 	tlsCert       tls.Certificate
 	clientCA      *x509.CertPool

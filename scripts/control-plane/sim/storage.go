@@ -195,6 +195,12 @@ func (s *simulator) reconcilePVC(ctx context.Context, pvc *unstructured.Unstruct
 		case "VolumeSnapshot":
 			s.volumes.copy(volumeKey(ns, name), snapshotKey(ns, str(ds, "name")))
 		case "PersistentVolumeClaim":
+			// A CSI clone is provisioned only once its source claim is bound,
+			// and then holds exactly the source's bytes.
+			src := s.cache.get(gvrPVC, ns, str(ds, "name"))
+			if src == nil || str(src.Object, "status", "phase") != "Bound" {
+				return retryAfter(time.Second)
+			}
 			s.volumes.copy(volumeKey(ns, name), volumeKey(ns, str(ds, "name")))
 		}
 	}
