@@ -103,3 +103,21 @@ export function generatedVolumeBytes(key: string, size = 1 << 20): Buffer {
   }
   return Buffer.concat(blocks).subarray(0, size);
 }
+
+/** What the export server served for one export volume and file (disk.img, disk.img.gz, disk.tar.gz, dir/disk.img). */
+export interface Served {
+  namespace: string;
+  export: string;
+  volume: string;
+  /** The volume store key the bytes came from (`pvc/…` or `volumesnapshot/…`). */
+  key: string;
+  file: string;
+  requests: number;
+  /** Body bytes written, Range responses included. */
+  bytes: number;
+}
+
+/** Requests and bytes the export server served, per export volume and file, in one namespace. */
+export function served(plane: ControlPlane, namespace: string): Promise<Served[]> {
+  return control(plane, `/served?namespace=${encodeURIComponent(namespace)}`);
+}

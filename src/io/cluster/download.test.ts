@@ -109,6 +109,13 @@ describe('fetchVolumes', () => {
   });
   const options = { parallel: 3, chunkSize: CHUNK, retryPolicy: fast };
 
+  it('cuts with the chunk size the volume needs, completing the first chunk after the probe', async () => {
+    const consumer = collector();
+    await fetchVolumes([job('disk', { raw: `${server.url}/ranged/disk.img` }, consumer, { chunkSizeFor: () => 2 * CHUNK })], options);
+    assert.deepEqual(consumer.bytes(), payload);
+    assert.deepEqual(consumer.pieces.map((p) => p.length), [2 * CHUNK, 2 * CHUNK, payload.length - 4 * CHUNK]);
+  });
+
   it('reads a Range-capable raw image as whole chunks, in order, over kept-alive connections', async () => {
     const consumer = collector();
     const before = server.requests.length;
@@ -134,13 +141,11 @@ describe('fetchVolumes', () => {
     const consumer = collector();
     let fetchedBytes = 0;
     const have = new Set([0, 2 * CHUNK]);
-    await fetchVolumes([job('disk', { raw: `${server.url}/ranged/disk.img` }, consumer, { reuse: async (offset, length) => (have.has(offset) ? payload.subarray(offset, offset + length) : undefined) })], {
-      ...options,
-      onWire: (_label, n) => (fetchedBytes += n),
-    });
+    const reuse = async (offset: number, length: number) => (have.has(offset) ? payload.subarray(offset, offset + length) : undefined);
+    await fetchVolumes([job('disk', { raw: `${server.url}/ranged/disk.img` }, consumer, { reuse, onWire: (n) => (fetchedBytes += n) })], options);
     assert.deepEqual(consumer.bytes(), payload);
     assert.deepEqual(consumer.pieces.map((p) => p.fetched), [false, true, false, true, true]);
-    assert.equal(fetchedBytes, payload.length - 2 * CHUNK + 1, 'only the one-byte probe of a chunk it had');
+    assert.equal(fetchedBytes, payload.length - CHUNK, 'the probe brings chunk 0; chunk 2 is not fetched');
   });
 
   it('streams gzip-only and archive volumes through inflate, and falls back to gzip when raw ignores Range', async () => {

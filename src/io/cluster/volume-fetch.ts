@@ -39,6 +39,10 @@ export interface VolumeJob {
    * fetching can skip; a stream is fetched whole.
    */
   reuse?: ((offset: number, length: number) => Promise<Buffer | undefined>) | undefined;
+  /** The chunk size for a volume of this size (undefined: a stream of unknown size); default `options.chunkSize`. */
+  chunkSizeFor?: ((size: number | undefined) => number) | undefined;
+  /** Bytes received from the server for this volume (compressed bytes for streams): for progress and counts. */
+  onWire?: ((bytes: number) => void) | undefined;
 }
 
 export interface FetchOptions {
@@ -50,8 +54,6 @@ export interface FetchOptions {
   signal?: AbortSignal | undefined;
   onRetry?: ((message: string) => void) | undefined;
   onRequest?: (() => void) | undefined;
-  /** Bytes received from the server per volume label (compressed bytes for streams): for progress and counts. */
-  onWire?: ((label: string, bytes: number) => void) | undefined;
 }
 
 /** A counting semaphore: at most `limit` holders at once, waiting in FIFO order. */
@@ -127,16 +129,29 @@ export async function fetchVolumes(jobs: readonly VolumeJob[], options: FetchOpt
 
 async function fetchOne(job: VolumeJob, session: ExportServerSession, requests: Slots, options: FetchOptions): Promise<void> {
   const { offer, consumer } = job;
-  const onWire = (bytes: number) => options.onWire?.(job.label, bytes);
+  const onWire = (bytes: number) => job.onWire?.(bytes);
   if (offer.raw) {
     const what = `download of volume ${job.label} (raw)`;
-    const cached = job.reuse ? await job.reuse(0, options.chunkSize) : undefined;
-    // The probe also brings the first chunk, unless a resumed run has it; even then it learns the size and Range support.
-    const probe = await requests.with(() => probeRaw(session, offer.raw as string, cached ? 1 : options.chunkSize, what));
+    // The probe learns the size and whether Range works, and brings the first chunk's bytes (a resumed run that has
+    // them asks for one byte only).
+    const probe = await requests.with(() => probeRaw(session, offer.raw as string, options.chunkSize, what));
     if (probe.ranged) {
       onWire(probe.first.length);
+      const chunkSize = job.chunkSizeFor?.(probe.size) ?? options.chunkSize;
       await consumer.start({ mode: 'raw-ranges', format: 'raw', size: probe.size });
-      await fetchRanges(job, session, requests, options, probe.size, cached ?? probe.first, cached === undefined, what);
+      let first = probe.first;
+      let firstFetched = true;
+      const firstLength = Math.min(chunkSize, probe.size);
+      const cached = job.reuse && firstLength > 0 ? await job.reuse(0, firstLength) : undefined;
+      if (cached) {
+        first = cached;
+        firstFetched = false;
+      } else if (first.length < firstLength) {
+        const rest = await requests.with(() => fetchRange(session, offer.raw as string, first.length, firstLength - first.length, probe.size, what));
+        onWire(rest.length);
+        first = Buffer.concat([first, rest]);
+      }
+      await fetchRanges(job, session, requests, { ...options, chunkSize }, probe.size, first, firstFetched, what);
       await consumer.end();
       return;
     }
@@ -181,7 +196,7 @@ async function fetchRanges(job: VolumeJob, session: ExportServerSession, request
       const cached = job.reuse ? await job.reuse(offset, length) : undefined;
       if (cached) return { bytes: cached, fetched: false };
       const bytes = await requests.with(() => fetchRange(session, url, offset, length, size, what));
-      options.onWire?.(job.label, bytes.length);
+      job.onWire?.(bytes.length);
       return { bytes, fetched: true };
     })();
     piece.catch(() => {}); // observed below, in order; a later chunk's failure must not go unhandled meanwhile
