@@ -9,10 +9,6 @@ import type { VolumeConsumer, VolumeJob, VolumeOffer, VolumeStart } from '../io/
 import type { ExportJournal, JournalChunk } from '../io/files/export-journal.ts';
 import { readAt } from '../io/files/partial-bundle.ts';
 
-/** Connections to the export servers at once when `--parallel` is not given: enough to fill a laptop's link. */
-export const DEFAULT_PARALLEL = 4;
-export const MAX_PARALLEL = 64;
-
 /** One volume of one export record, with where to read it. */
 export interface VolumePlan {
   namespace: string;
@@ -83,6 +79,8 @@ export async function writeVolumeData(
     signal: AbortSignal;
     journal?: ExportJournal | undefined;
     reuse?: ReuseSource | undefined;
+    /** How chunks replayed from an interrupted run are stored (their digests are known to the writer without a ref). */
+    replayedRefs?: ReadonlyMap<string, StoredChunkRef> | undefined;
     fetch: typeof import('../io/cluster/index.ts').fetchVolumes;
     onRequest: () => void;
     onRetry: (message: string) => void;
@@ -90,7 +88,7 @@ export async function writeVolumeData(
     progress: (label: string, size: number | undefined) => { add(bytes: number): void; done(): void };
   },
 ): Promise<VolumeOutcome[]> {
-  const store = serialized(writer);
+  const store = serialized(writer, options.replayedRefs);
   const outcomes: VolumeOutcome[] = [];
   const jobs = plans.map((plan): VolumeJob => {
     const key = `${plan.namespace}/${plan.volume}`;
@@ -168,7 +166,7 @@ async function reusedChunk(reuse: ReuseSource, known: Map<number, JournalChunk>,
  * The writer as the chunkers' store: chunkers of several volumes commit at once, the bundle takes one entry at a
  * time, so stores and indexes queue here, and a digest being stored is not stored a second time meanwhile.
  */
-function serialized(writer: DataSectionWriter): DataSectionWriter {
+function serialized(writer: DataSectionWriter, replayedRefs: ReadonlyMap<string, StoredChunkRef> = new Map()): DataSectionWriter {
   let queue: Promise<unknown> = Promise.resolve();
   const inFlight = new Map<string, { ref: StoredChunkRef; stored: Promise<StoredChunkRef> }>();
   const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
@@ -178,7 +176,7 @@ function serialized(writer: DataSectionWriter): DataSectionWriter {
   };
   return {
     // A chunk queued but not yet written counts as stored: its entry precedes every index queued after it.
-    storedChunk: (sha256) => writer.storedChunk(sha256) ?? inFlight.get(sha256)?.ref,
+    storedChunk: (sha256) => writer.storedChunk(sha256) ?? inFlight.get(sha256)?.ref ?? replayedRefs.get(sha256),
     addChunk(chunk: EncodedChunk) {
       const pending = inFlight.get(chunk.sha256);
       if (pending) return pending.stored;

@@ -7,7 +7,7 @@ export { readClusterFacts } from './facts.ts';
 export { freezeVmi, unfreezeVmi, type VmiName } from './freeze.ts';
 export { discover, listKind, listSelectedRoots, type Discovery } from './list.ts';
 export { progressReporter } from './progress.ts';
-export { newRunId, objectName } from './run-labels.ts';
+export { newRunId, objectName, runSelector } from './run-labels.ts';
 export { createSnapshot, deleteSnapshot, snapshotRecord, waitForSnapshots, type SnapshotRecord } from './snapshot.ts';
 export { ThawLedger } from './thaw-ledger.ts';
 export { createExport, deleteExport, exportNames, exportRecord, waitForExports, type CreatedExport } from './vmexport.ts';

@@ -5,6 +5,8 @@ import type { Writable } from 'node:stream';
 export interface ProgressReporter {
   /** Passes the chunks through, counting them. */
   track(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer>;
+  /** Counts bytes that arrived elsewhere (parallel range requests). */
+  add(bytes: number): void;
   done(): void;
 }
 
@@ -13,7 +15,7 @@ const REDRAW_MS = 250;
 /** A reporter that draws `label  42% 1.2 GiB / 2.9 GiB` on a TTY and does nothing otherwise (pipes, logs, CI). */
 export function progressReporter(stderr: Writable & { isTTY?: boolean }, label: string, total: number): ProgressReporter {
   if (!stderr.isTTY) {
-    return { track: (chunks) => chunks, done() {} };
+    return { track: (chunks) => chunks, add() {}, done() {} };
   }
   let seen = 0;
   let drawn = 0;
@@ -21,17 +23,21 @@ export function progressReporter(stderr: Writable & { isTTY?: boolean }, label: 
     const percent = total > 0 ? Math.floor((seen / total) * 100) : 100;
     stderr.write(`\r${label}  ${String(percent).padStart(3)}% ${formatSize(seen)} / ${formatSize(total)}\u001b[K`);
   };
+  const add = (bytes: number) => {
+    seen += bytes;
+    if (Date.now() - drawn >= REDRAW_MS) {
+      drawn = Date.now();
+      draw();
+    }
+  };
   return {
     async *track(chunks) {
       for await (const chunk of chunks) {
-        seen += chunk.length;
-        if (Date.now() - drawn >= REDRAW_MS) {
-          drawn = Date.now();
-          draw();
-        }
+        add(chunk.length);
         yield chunk;
       }
     },
+    add,
     done() {
       draw();
       stderr.write('\n');

@@ -41,10 +41,11 @@ export async function scanPartialBundle(path: string): Promise<PartialEntry[]> {
       const { bytesRead } = await handle.read(header, 0, BLOCK, position);
       if (bytesRead < BLOCK || !validChecksum(header)) break;
       const size = octal(header.subarray(124, 136));
+      if (size === undefined) break;
       const type = String.fromCharCode(header[156] ?? 0);
       const dataOffset = position + BLOCK;
       const end = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-      if (size === undefined || end > fileSize) break;
+      if (end > fileSize) break;
       if (type === 'x') {
         const records = Buffer.alloc(size);
         await handle.read(records, 0, size, dataOffset);
