@@ -10,6 +10,8 @@ export const SIM_FAIL = 'sim.kvbackup.test/fail';
 export const SIM_STALL = 'sim.kvbackup.test/stall';
 /** PVC annotation: size in bytes of the volume's generated content (default 1 MiB). */
 export const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
+/** Annotation on a VM (or its export): bytes per second each export-server volume response is held to. */
+export const SIM_DOWNLOAD_RATE = 'sim.kvbackup.test/download-rate';
 
 export type SimStep =
   | 'start'

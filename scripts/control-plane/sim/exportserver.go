@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 var (
@@ -26,7 +29,10 @@ var (
 // virt-exportproxy: it requires the export's token in the
 // x-kubevirt-export-token header (or query parameter of the same name).
 //
-// Switches (on the export): fail "download" -> 500 for volume data.
+// Switches (on the export): fail "download" -> 500 for volume data. The
+// annotation sim.kvbackup.test/download-rate: "<bytes per second>" on the
+// export, its source or the source snapshot's VM slows every volume response
+// to that rate (per request), so tests can interrupt a transfer midway.
 func (s *simulator) exportHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ns, name, rest string
@@ -62,6 +68,9 @@ func (s *simulator) exportHandler() http.Handler {
 			if failing("download", exp) {
 				http.Error(w, "simulated export server failure", http.StatusInternalServerError)
 				return
+			}
+			if rate := s.downloadRate(exp); rate > 0 {
+				w = &throttledWriter{ResponseWriter: w, rate: rate, start: time.Now()}
 			}
 			s.serveVolume(w, r, ns, name, parts[1], parts[2])
 		case len(parts) == 3 && parts[1] == "manifests" && (parts[0] == "internal" || parts[0] == "external"):
@@ -194,4 +203,43 @@ func (s *simulator) servedHandler() http.Handler {
 		})
 		writeJSON(w, http.StatusOK, out)
 	})
+}
+
+const annDownloadRate = "sim.kvbackup.test/download-rate"
+
+// downloadRate is the bytes per second an export's volume responses are held
+// to, from the export, its source, or the VM of a source snapshot; 0: no limit.
+func (s *simulator) downloadRate(exp *unstructured.Unstructured) int64 {
+	src := obj(exp.Object, "spec", "source")
+	objs := []*unstructured.Unstructured{exp, s.exportSourceObject(exp.GetNamespace(), str(src, "kind"), str(src, "name"))}
+	if snap := objs[1]; snap != nil && str(src, "kind") == "VirtualMachineSnapshot" {
+		objs = append(objs, s.cache.get(gvrVM, exp.GetNamespace(), str(snap.Object, "spec", "source", "name")))
+	}
+	for _, o := range objs {
+		if o == nil {
+			continue
+		}
+		if n, err := strconv.ParseInt(o.GetAnnotations()[annDownloadRate], 10, 64); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// throttledWriter sleeps as it writes so that the body goes out at rate
+// bytes per second.
+type throttledWriter struct {
+	http.ResponseWriter
+	rate    int64
+	start   time.Time
+	written int64
+}
+
+func (t *throttledWriter) Write(b []byte) (int, error) {
+	n, err := t.ResponseWriter.Write(b)
+	t.written += int64(n)
+	if due := time.Duration(float64(t.written) / float64(t.rate) * float64(time.Second)); due > time.Since(t.start) {
+		time.Sleep(due - time.Since(t.start))
+	}
+	return n, err
 }
