@@ -11,6 +11,7 @@ import { Kinds } from '../src/model/kinds.ts';
 import type { ClusterClient } from '../src/io/cluster/client.ts';
 import { adminClient, createNamespace, createObjects, eventually, listNames, locateControlPlane, runCli, startCli, type ControlPlane } from '../src/testing/e2e-cluster.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
+import { connect as connectSimulator, type ControlPlane as SimulatedPlane } from '../scripts/e2e/cluster.ts';
 import { pvcKey, served, SIM_DOWNLOAD_RATE, volumeDigest } from '../scripts/e2e/simulator.ts';
 
 const work = makeTempDir('kvb-export-data-e2e-');
@@ -18,6 +19,7 @@ const MiB = 1024 * 1024;
 /** The volume the resume test interrupts; KVB_E2E_RESUME_MIB raises it (the bench runs the 1 GiB case). */
 const RESUME_BYTES = Number(process.env.KVB_E2E_RESUME_MIB ?? 192) * MiB;
 let plane: ControlPlane;
+let sim: SimulatedPlane;
 let client: ClusterClient;
 let counter = 0;
 
@@ -46,7 +48,7 @@ function vm(name: string, disks: { name: string; size?: number; cloneOf?: string
         },
       },
     },
-  };
+  } as KubeObject;
 }
 
 async function dataVolumesSucceeded(ns: string, names: string[]): Promise<void> {
@@ -60,7 +62,7 @@ async function dataVolumesSucceeded(ns: string, names: string[]): Promise<void> 
 
 /** Bytes the export server has served for volumes of `ns` so far. */
 async function servedBytes(ns: string): Promise<number> {
-  return (await served(plane, ns)).reduce((sum, s) => sum + s.bytes, 0);
+  return (await served(sim, ns)).reduce((sum, s) => sum + s.bytes, 0);
 }
 
 /** The bundle's entry names and sizes, its trailer and its volume indexes (read with tar-stream, not our reader). */
@@ -94,6 +96,7 @@ async function assertNothingLeft(ns: string): Promise<void> {
 
 before(async () => {
   plane = await locateControlPlane();
+  sim = await connectSimulator();
   client = adminClient(plane);
 });
 
@@ -105,7 +108,7 @@ describe('export --with-data, killed with SIGKILL mid-volume', () => {
     const rate = { [SIM_DOWNLOAD_RATE]: String(Math.floor(RESUME_BYTES / 12)) };
     await createObjects(client, ns, [vm('vm1', [{ name: 'vm1-disk', size: RESUME_BYTES }], rate)]);
     await dataVolumesSucceeded(ns, ['vm1-disk']);
-    const source = await volumeDigest(plane, pvcKey(ns, 'vm1-disk'));
+    const source = await volumeDigest(sim, pvcKey(ns, 'vm1-disk'));
     assert.equal(source.size, RESUME_BYTES);
     const output = join(work, 'resume.kvb');
     const args = ['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--parallel', '4', '--output-file', output, '-v'];
@@ -139,7 +142,7 @@ describe('export --with-data, killed with SIGKILL mid-volume', () => {
     const target = `${ns}-restored`.slice(0, 63);
     const restore = await runCli(['restore', '-f', output, '--kubeconfig', plane.kubeconfig, '--target-namespace', target, '--wait', '--timeout', '300']);
     assert.equal(restore.code, 0, restore.stderr);
-    const restored = await volumeDigest(plane, pvcKey(target, 'vm1-disk'));
+    const restored = await volumeDigest(sim, pvcKey(target, 'vm1-disk'));
     assert.deepEqual([restored.size, restored.sha256], [source.size, source.sha256]);
   });
 
@@ -152,7 +155,7 @@ describe('export --with-data, killed with SIGKILL mid-volume', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /--resume: no interrupted export at .*resume-none\.kvb\.partial; starting a new export/);
     const layout = await bundleLayout(output);
-    assert.equal(layout.indexes[0]?.sha256, (await volumeDigest(plane, pvcKey(ns, 'vm1-disk'))).sha256);
+    assert.equal(layout.indexes[0]?.sha256, (await volumeDigest(sim, pvcKey(ns, 'vm1-disk'))).sha256);
   });
 });
 
@@ -162,8 +165,8 @@ describe('export --with-data of a VM whose second disk is a clone of its first',
     const ns = await namespace('clone');
     await createObjects(client, ns, [vm('vmc', [{ name: 'vmc-a', size }, { name: 'vmc-b', cloneOf: 'vmc-a' }])]);
     await dataVolumesSucceeded(ns, ['vmc-a', 'vmc-b']);
-    const a = await volumeDigest(plane, pvcKey(ns, 'vmc-a'));
-    const b = await volumeDigest(plane, pvcKey(ns, 'vmc-b'));
+    const a = await volumeDigest(sim, pvcKey(ns, 'vmc-a'));
+    const b = await volumeDigest(sim, pvcKey(ns, 'vmc-b'));
     assert.deepEqual([b.size, b.sha256], [a.size, a.sha256], 'the clone holds the source bytes');
     const output = join(work, 'clone.kvb');
     const result = await runCli(['export', 'vmc', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--output-file', output, '-v']);
@@ -182,7 +185,7 @@ describe('export --with-data of a VM whose second disk is a clone of its first',
     const restore = await runCli(['restore', '-f', output, '--kubeconfig', plane.kubeconfig, '--target-namespace', target, '--wait', '--timeout', '120']);
     assert.equal(restore.code, 0, restore.stderr);
     for (const disk of ['vmc-a', 'vmc-b']) {
-      const restored = await volumeDigest(plane, pvcKey(target, disk));
+      const restored = await volumeDigest(sim, pvcKey(target, disk));
       assert.deepEqual([disk, restored.size, restored.sha256], [disk, size, a.sha256]);
     }
   });
