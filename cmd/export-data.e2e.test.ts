@@ -48,7 +48,7 @@ function vm(name: string, disks: { name: string; size?: number; cloneOf?: string
         },
       },
     },
-  } as KubeObject;
+  } as unknown as KubeObject;
 }
 
 async function dataVolumesSucceeded(ns: string, names: string[]): Promise<void> {
