@@ -70,20 +70,22 @@ async function bundleLayout(path: string) {
   const extract = tar.extract();
   const entries: { name: string; size: number }[] = [];
   const indexes: { volume: string; size: number; sha256: string; extents: { sha256?: string; zero?: boolean }[] }[] = [];
+  const records: { token?: string; data: { path: string }[] }[] = [];
   let trailer: { chunks?: { count: number; storedBytes: number } } | undefined;
   const done = (async () => {
     for await (const entry of extract as unknown as AsyncIterable<NodeJS.ReadableStream & { header: { name: string; size?: number } }>) {
       const parts: Buffer[] = [];
-      const wanted = entry.header.name.startsWith('volumes/') || entry.header.name === 'trailer.json';
+      const wanted = entry.header.name.startsWith('volumes/') || entry.header.name.startsWith('exports/') || entry.header.name === 'trailer.json';
       for await (const part of entry) if (wanted) parts.push(part as Buffer);
       entries.push({ name: entry.header.name, size: entry.header.size ?? 0 });
       if (entry.header.name === 'trailer.json') trailer = JSON.parse(Buffer.concat(parts).toString()) as typeof trailer;
+      else if (entry.header.name.startsWith('exports/')) records.push(JSON.parse(zstdDecompressSync(Buffer.concat(parts)).toString()) as (typeof records)[number]);
       else if (wanted) indexes.push(JSON.parse(zstdDecompressSync(Buffer.concat(parts)).toString()) as (typeof indexes)[number]);
     }
   })();
   createReadStream(path).pipe(extract);
   await done;
-  return { entries, indexes, trailer, chunks: entries.filter((e) => e.name.startsWith('chunks/sha256/')) };
+  return { entries, indexes, records, trailer, chunks: entries.filter((e) => e.name.startsWith('chunks/sha256/')) };
 }
 
 async function assertNothingLeft(ns: string): Promise<void> {
@@ -156,6 +158,27 @@ describe('export --with-data, killed with SIGKILL mid-volume', () => {
     assert.match(result.stderr, /--resume: no interrupted export at .*resume-none\.kvb\.partial; starting a new export/);
     const layout = await bundleLayout(output);
     assert.equal(layout.indexes[0]?.sha256, (await volumeDigest(sim, pvcKey(ns, 'vm1-disk'))).sha256);
+  });
+});
+
+describe('export --with-data of a running, quiesced VM', () => {
+  it('stores the exact bytes of the snapshot, writes the token only when asked, and validates', async () => {
+    const ns = await namespace('data');
+    const running = vm('vm1', [{ name: 'vm1-disk', size: 5 * MiB + 3 }]);
+    (running.spec as { runStrategy: string }).runStrategy = 'Always';
+    await createObjects(client, ns, [running]);
+    await dataVolumesSucceeded(ns, ['vm1-disk']);
+    const output = join(work, 'data.kvb');
+    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--include-token', '--output-file', output, '-v']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /volume .*\/vm1-disk: 5242883 bytes \(raw-ranges\), fetched 5242883/);
+    const layout = await bundleLayout(output);
+    assert.deepEqual(layout.indexes.map((i) => [i.volume, i.size, i.sha256]), [['vm1-disk', 5 * MiB + 3, (await volumeDigest(sim, pvcKey(ns, 'vm1-disk'))).sha256]]);
+    assert.equal(layout.records[0]?.data[0]?.path, `volumes/${ns}/vm1-disk/index.json.zst`);
+    assert.ok(layout.records[0]?.token, '--include-token writes the token');
+    const validate = await runCli(['validate', output]);
+    assert.equal(validate.code, 0, validate.stderr + validate.stdout.toString());
+    await assertNothingLeft(ns);
   });
 });
 
