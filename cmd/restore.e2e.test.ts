@@ -15,7 +15,8 @@ import { buildGraph } from '../src/graph/index.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import { ObjectIndex } from '../src/model/object-index.ts';
 import { refOf } from '../src/model/object-ref.ts';
-import { dataPath } from '../src/bundle/layout.ts';
+import { volumeIndexPath } from '../src/bundle/layout.ts';
+import { writeVolume } from '../src/io/chunks/write-volume.ts';
 import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
 import type { RestoreSummary } from '../src/restore/summary.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
@@ -315,20 +316,17 @@ describe('restore of volume data from a bundle', () => {
   });
 });
 
-/** A bundle of `objects` with one export record whose volumes carry `data` (gzip when it starts with the gzip magic). */
+/** A v1alpha2 bundle of `objects` with one export record whose volumes carry `data` (stored as chunks, as export writes them). */
 async function writeBundle(objects: KubeObject[], namespace: string, vmName: string, data: { volume: string; bytes: Buffer }[]): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
   const ended = new Promise((resolve) => out.on('end', resolve));
-  const writer = createBundleWriter(out, { gzip: true });
-  const items = data.map(({ volume, bytes }) => {
-    const format = bytes[0] === 0x1f && bytes[1] === 0x8b ? ('gzip' as const) : ('raw' as const);
-    return { volume, format, path: dataPath(namespace, volume, format), size: bytes.length, bytes };
-  });
+  const writer = createBundleWriter(out);
+  const items = data.map(({ volume, bytes }) => ({ volume, format: 'raw' as const, path: volumeIndexPath(namespace, volume), bytes }));
   await writer.writeHeader({
     format: 'kubectl-kvbackup',
-    formatVersion: 'v1alpha1',
+    formatVersion: 'v1alpha2',
     toolVersion: 'e2e',
     createdAt: '2025-01-01T00:00:00Z',
     selection: { namespaces: [namespace] },
@@ -342,9 +340,9 @@ async function writeBundle(objects: KubeObject[], namespace: string, vmName: str
     exportName: `${vmName}-export`,
     phase: 'Ready',
     links: {},
-    data: items.map(({ volume, format, path, size }) => ({ volume, format, path, size })),
+    data: items.map(({ volume, format, path }) => ({ volume, format, path })),
   });
-  for (const item of items) await writer.writeData(item.path, Readable.from([item.bytes]), item.size);
+  for (const item of items) await writeVolume(writer, { namespace, volume: item.volume }, [item.bytes]);
   await writer.finish();
   await ended;
   return Buffer.concat(chunks);

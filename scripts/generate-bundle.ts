@@ -1,12 +1,15 @@
 // Writes a bundle of N VMs as a metadata-only export of a settled namespace would, without a cluster (for benchmarks).
-// Run: node scripts/generate-bundle.ts --vms 1000 --output-file bench-1000.tar.gz [--namespace bench] [--seed bench]
-//      [--data-bytes N]: VM 1 also gets an export record and N bytes of volume data (streamed, never held)
+// Run: node scripts/generate-bundle.ts --vms 1000 --output-file bench-1000.kvb [--namespace bench] [--seed bench]
+//      [--data-bytes N]: VM 1 also gets an export record and N bytes of incompressible volume data (streamed, never held)
+// The bundle is v1alpha2 (never gzipped as a whole); `--no-gzip` is still accepted and changes nothing.
 
+import { createCipheriv } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { withRevisionNames } from '../src/app/export-selection.ts';
 import { createHash } from 'node:crypto';
-import { BUNDLE_FORMAT_VERSION, dataPath, FORMAT_NAME, type BundleHeader, type ExportRecord } from '../src/bundle/index.ts';
+import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, volumeIndexPath, type BundleHeader, type ExportRecord } from '../src/bundle/index.ts';
+import { writeVolume } from '../src/io/chunks/write-volume.ts';
 import { buildGraph } from '../src/graph/index.ts';
 import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
 import { ObjectIndex } from '../src/model/object-index.ts';
@@ -21,7 +24,8 @@ export interface GenerateBundleOptions {
   vms: number;
   namespace: string;
   seed: string;
-  gzip: boolean;
+  /** Ignored: v1alpha2 bundles are never gzipped as a whole (kept so older callers still work). */
+  gzip?: boolean;
   /** Volume data for VM 1 (with its export record), in bytes; none when undefined. */
   dataBytes?: number | undefined;
 }
@@ -45,15 +49,15 @@ export async function generateBundle(out: NodeJS.WritableStream, options: Genera
   };
   const record = options.dataBytes === undefined ? undefined : exportRecord(options.namespace, options.dataBytes);
   if (record) header.contents = { ...header.contents, exports: 1, data: 1 };
-  const writer = createBundleWriter(out as never, { gzip: options.gzip });
+  const writer = createBundleWriter(out as never);
   try {
     await writer.writeHeader(header);
     await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
     for (const { ref, object } of entries) await writer.writeObject(ref, object);
     const item = record?.data[0];
-    if (record && item) {
+    if (record && item && options.dataBytes !== undefined) {
       await writer.writeExport(record);
-      await writer.writeData(item.path, volumeBytes(options.seed, item.size), item.size);
+      await writeVolume(writer, { namespace: record.namespace, volume: item.volume, size: options.dataBytes }, volumeBytes(options.seed, options.dataBytes));
     }
     await writer.finish();
   } catch (error) {
@@ -63,8 +67,8 @@ export async function generateBundle(out: NodeJS.WritableStream, options: Genera
   return { objects: entries.length };
 }
 
-/** The export record of VM 1 as export writes it: one volume, downloaded as gzip. */
-function exportRecord(namespace: string, size: number): ExportRecord {
+/** The export record of VM 1 as export writes it: one raw volume, listed by its index. */
+function exportRecord(namespace: string, _size: number): ExportRecord {
   const { vm, disk } = vmNames(1);
   const exportName = `kvbackup-bench-${vm}`;
   const url = `https://127.0.0.1:8443/api/export.kubevirt.io/v1/namespaces/${namespace}/virtualmachineexports/${exportName}/volumes/${disk}/disk.img.gz`;
@@ -75,15 +79,19 @@ function exportRecord(namespace: string, size: number): ExportRecord {
     phase: 'Ready',
     links: { external: { volumes: [{ name: disk, formats: [{ format: 'gzip', url }] }], manifests: [] } },
     tokenSecretRef: { namespace, name: `${exportName}-token` },
-    data: [{ volume: disk, format: 'gzip', path: dataPath(namespace, disk, 'gzip'), size }],
+    data: [{ volume: disk, format: 'raw', path: volumeIndexPath(namespace, disk) }],
   };
 }
 
-/** `size` deterministic bytes in 1 MiB chunks (a disk image is opaque to the bundle): one chunk in memory at a time. */
-async function* volumeBytes(seed: string, size: number): AsyncGenerator<Uint8Array> {
-  const chunk = Buffer.alloc(1024 * 1024);
-  for (let offset = 0; offset < chunk.length; offset += 64) createHash('sha512').update(seed).update(String(offset)).digest().copy(chunk, offset);
-  for (let sent = 0; sent < size; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, size - sent));
+/**
+ * `size` deterministic, incompressible and never-repeating bytes (AES-CTR keystream from the seed), 1 MiB at a
+ * time: neither zstd nor deduplication can shrink them, as with an encrypted or already compressed disk.
+ */
+export async function* volumeBytes(seed: string, size: number): AsyncGenerator<Uint8Array> {
+  const key = createHash('sha256').update(`volume:${seed}`).digest().subarray(0, 16);
+  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  const zeros = Buffer.alloc(1024 * 1024);
+  for (let sent = 0; sent < size; sent += zeros.length) yield cipher.update(zeros.subarray(0, Math.min(zeros.length, size - sent)));
 }
 
 async function main(): Promise<void> {
@@ -102,7 +110,6 @@ async function main(): Promise<void> {
     vms: Number(values.vms),
     namespace: values.namespace,
     seed: values.seed,
-    gzip: !values['no-gzip'],
     dataBytes: values['data-bytes'] === undefined ? undefined : Number(values['data-bytes']),
   });
   process.stderr.write(`generate-bundle: ${values.vms} VMs, ${result.objects} objects → ${values['output-file']}\n`);

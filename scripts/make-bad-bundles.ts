@@ -17,25 +17,36 @@ import {
   objectPath,
   sha256Hex,
   TRAILER_PATH,
+  volumeIndexPath,
   type BundleHeader,
   type ExportRecord,
   type TrailerEntry,
 } from '../src/bundle/index.ts';
 import type { Graph } from '../src/graph/index.ts';
-import { createBundleWriter, GZIP_LEVEL } from '../src/io/tar/bundle-writer.ts';
+import { writeVolume } from '../src/io/chunks/write-volume.ts';
+import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
+/** The gzip level v1alpha1 bundles were written with. */
+const GZIP_LEVEL = 6;
 import type { KubeObject } from '../src/model/kube-object.ts';
 import type { ObjectRef } from '../src/model/object-ref.ts';
 
-/** The documents of one good bundle, so tests can compare what the reader returns with what went in. */
+/**
+ * The documents of one good bundle, so tests can compare what the reader returns with what went in. The version is
+ * the header's: v1alpha1 fixtures are written as the v1alpha1 writer did, v1alpha2 ones through the real writer.
+ */
 export interface BundleFixture {
   /** File name under testdata/bundles/good/. */
   file: string;
+  /** v1alpha1 only: gzip the whole tar. */
   gzip: boolean;
   header: BundleHeader;
   graph: Graph;
   objects: { ref: ObjectRef; object: KubeObject }[];
   exports: ExportRecord[];
+  /** v1alpha1: each data file by its path; v1alpha2: each volume's bytes by its index path. */
   data: { path: string; bytes: Buffer }[];
+  /** v1alpha2: the chunk size the volumes are cut with. */
+  chunkSize?: number;
 }
 
 const CREATED_AT = '2025-01-02T03:04:05Z';
@@ -148,8 +159,13 @@ function exportRecord(size: number): ExportRecord {
   };
 }
 
-/** The good bundles: plain, with an export and data (gzip), and a transformed one. */
+/** Every good bundle: the v1alpha1 ones (still read) and the v1alpha2 ones (written). */
 export function goodFixtures(): BundleFixture[] {
+  return [...goodV1alpha1Fixtures(), ...goodV1alpha2Fixtures()];
+}
+
+/** The good v1alpha1 bundles: plain, with an export and data (gzip), and a transformed one. */
+export function goodV1alpha1Fixtures(): BundleFixture[] {
   const disk = diskBytes(3000);
   return [
     { file: 'minimal.tar', gzip: false, header: header({}, { objects: 4, exports: 0, data: 0 }), graph: graph(), objects: objects(), exports: [], data: [] },
@@ -180,18 +196,86 @@ export function goodFixtures(): BundleFixture[] {
   ];
 }
 
-/** Writes a fixture through the real writer. */
+/**
+ * Writes a v1alpha1 fixture as the v1alpha1 writer did (this tool now writes only v1alpha2): the same documents,
+ * fixed tar headers, the trailer, and gzip level 6 with mtime 0 for a `.tar.gz`.
+ */
 export async function writeFixture(fixture: BundleFixture): Promise<Buffer> {
+  if (fixture.header.formatVersion !== 'v1alpha1') return writeV1alpha2Fixture(fixture);
+  const entries: RawEntry[] = [
+    { name: HEADER_PATH, body: json(canonicalHeader(fixture.header)) },
+    { name: GRAPH_PATH, body: json(fixture.graph) },
+    ...fixture.objects.map(({ ref, object }) => ({ name: objectPath(ref, 'v1alpha1'), body: json(object) })),
+    ...fixture.exports.map((record) => ({ name: exportPath(record.namespace, record.vmName, 'v1alpha1'), body: json(canonicalExportRecord(record, false)) })),
+    ...fixture.data.map(({ path, bytes }) => ({ name: path, body: bytes })),
+  ];
+  const tarBytes = await pack(withTrailer(entries));
+  return fixture.gzip ? gzipSync(tarBytes, { level: GZIP_LEVEL }) : tarBytes;
+}
+
+/** Writes a v1alpha2 fixture through the real writer, each volume through the real chunker. */
+async function writeV1alpha2Fixture(fixture: BundleFixture): Promise<Buffer> {
   const out = new PassThrough();
   const collected = collect(out);
-  const writer = createBundleWriter(out, { gzip: fixture.gzip });
+  const writer = createBundleWriter(out);
   await writer.writeHeader(fixture.header);
   await writer.writeGraph(fixture.graph);
   for (const { ref, object } of fixture.objects) await writer.writeObject(ref, object);
   for (const record of fixture.exports) await writer.writeExport(record);
-  for (const { path, bytes } of fixture.data) await writer.writeData(path, Readable.from([bytes]), bytes.byteLength);
+  for (const record of fixture.exports) {
+    for (const item of record.data) {
+      const bytes = fixture.data.find((volume) => volume.path === item.path)?.bytes ?? Buffer.alloc(0);
+      await writeVolume(writer, { namespace: record.namespace, volume: item.volume, format: item.format === 'archive' ? 'archive' : 'raw', ...(fixture.chunkSize ? { chunkSize: fixture.chunkSize } : {}) }, [bytes]);
+    }
+  }
   await writer.finish();
   return collected;
+}
+
+/** The chunk size of the v1alpha2 fixtures: the smallest, so a few KB make several chunks. */
+export const FIXTURE_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * A v1alpha2 volume of 4.5 chunks: text (compresses, stored zstd), two zero chunks (a zero extent), the text
+ * again (deduplicated), and half a chunk of pseudo-random bytes (stored raw).
+ */
+export function fixtureVolume(): Buffer {
+  const text = Buffer.from('kubevirt volume fixture\n'.repeat(Math.ceil(FIXTURE_CHUNK_SIZE / 24))).subarray(0, FIXTURE_CHUNK_SIZE);
+  return Buffer.concat([text, Buffer.alloc(2 * FIXTURE_CHUNK_SIZE), text, diskBytes(FIXTURE_CHUNK_SIZE / 2)]);
+}
+
+/** The export record of a v1alpha2 fixture: two volumes, the second a clone of the first. */
+function exportRecordV2(): ExportRecord {
+  const { token: _token, ...record } = exportRecord(0);
+  return {
+    ...record,
+    data: [
+      { volume: 'disk1', format: 'raw', path: volumeIndexPath('ns1', 'disk1') },
+      { volume: 'disk1-clone', format: 'raw', path: volumeIndexPath('ns1', 'disk1-clone') },
+    ],
+  };
+}
+
+/** The good v1alpha2 bundles: metadata only, and with two volumes sharing their chunks. */
+export function goodV1alpha2Fixtures(): BundleFixture[] {
+  const volume = fixtureVolume();
+  const v2 = (overrides: Partial<BundleHeader>, contents: BundleHeader['contents']) => header({ ...overrides, formatVersion: 'v1alpha2' }, contents);
+  return [
+    { file: 'v1alpha2-minimal.kvb', gzip: false, header: v2({}, { objects: 4, exports: 0, data: 0 }), graph: graph(), objects: objects(), exports: [], data: [] },
+    {
+      file: 'v1alpha2-with-data.kvb',
+      gzip: false,
+      header: v2({ source: { server: 'https://api.example.com:6443', kubernetesVersion: 'v1.34.4', kubevirtVersion: 'v1.9.0', cdiVersion: 'v1.65.0' } }, { objects: 4, exports: 1, data: 2 }),
+      graph: graph(),
+      objects: objects(),
+      exports: [exportRecordV2()],
+      data: [
+        { path: volumeIndexPath('ns1', 'disk1'), bytes: volume },
+        { path: volumeIndexPath('ns1', 'disk1-clone'), bytes: volume },
+      ],
+      chunkSize: FIXTURE_CHUNK_SIZE,
+    },
+  ];
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -217,7 +301,7 @@ function baseEntries(headerOverrides: Partial<BundleHeader> = {}, contents = { o
   return [
     { name: HEADER_PATH, body: json(canonicalHeader(header(headerOverrides, contents))) },
     { name: GRAPH_PATH, body: json(graph()) },
-    ...objects().map(({ ref, object }) => ({ name: objectPath(ref), body: json(object) })),
+    ...objects().map(({ ref, object }) => ({ name: objectPath(ref, 'v1alpha1'), body: json(object) })),
   ];
 }
 
@@ -268,7 +352,7 @@ function ustarHeader(name: string, size: number, typeflag = '0'): Buffer {
   return block;
 }
 
-const configMapPath = objectPath(configMapRef);
+const configMapPath = objectPath(configMapRef, 'v1alpha1');
 
 /** A GNU long-name record ('L') that renames the entry after it, padded to whole blocks. */
 function gnuLongName(name: string): Buffer {
@@ -287,7 +371,7 @@ export async function badBundles(): Promise<{ file: string; bytes: Buffer }[]> {
     entry.name === configMapPath ? { ...entry, body: Buffer.from((entry.body as Buffer).toString('utf8').replace('"value"', '"VALUE"')) } : entry,
   );
   const goodGzip = gzipSync(good, { level: GZIP_LEVEL });
-  const oversize = Buffer.concat([await packWithoutEnd([headerEntry, graphEntry]), ustarHeader(objectPath({ ...configMapRef, name: 'big' }), 100 * 1024 * 1024), Buffer.alloc(512)]);
+  const oversize = Buffer.concat([await packWithoutEnd([headerEntry, graphEntry]), ustarHeader(objectPath({ ...configMapRef, name: 'big' }, 'v1alpha1'), 100 * 1024 * 1024), Buffer.alloc(512)]);
   const objectsAfter = (entries: RawEntry[]) => [headerEntry, graphEntry, ...entries];
   const evil = Buffer.from('{}\n');
   const gnuDotdot = Buffer.concat([
@@ -325,7 +409,7 @@ export async function badBundles(): Promise<{ file: string; bytes: Buffer }[]> {
     { file: 'not-a-tar.tar', bytes: Buffer.from('this is not a tar archive, just text that is long enough to fill a header block. '.repeat(8)) },
     { file: 'empty.tar', bytes: Buffer.alloc(1024) },
     { file: 'data-not-listed.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 0, data: 1 }), { name: dataPath('ns1', 'disk1', 'raw'), body: diskBytes(100) }])) },
-    { file: 'export-path-mismatch.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 1, data: 0 }), { name: exportPath('ns1', 'other'), body: json(canonicalExportRecord({ ...exportRecord(0), data: [] }, false)) }])) },
+    { file: 'export-path-mismatch.tar', bytes: await pack(withTrailer([...baseEntries({}, { objects: 4, exports: 1, data: 0 }), { name: exportPath('ns1', 'other', 'v1alpha1'), body: json(canonicalExportRecord({ ...exportRecord(0), data: [] }, false)) }])) },
   ];
 }
 

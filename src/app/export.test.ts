@@ -1,16 +1,17 @@
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { createReadStream} from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../model/kube-object.ts';
-import { openBundle } from '../io/tar/bundle-reader.ts';
+import { readWholeBundle } from '../testing/read-bundle.ts';
 import { sendJson, startTestServer, type TestServer } from '../testing/fake-apiserver.ts';
 import type { ExportOptions } from './options.ts';
 import { runExport } from './export.ts';
 import { makeTempDir } from '../testing/temp-dir.ts';
 
-const disk = Buffer.from('the served disk bytes, gzip in real life');
+const disk = Buffer.from('the served disk bytes');
 
 /** A stateful fake apiserver + export server: objects by resource path, snapshots ready and exports Ready at once. */
 function fakeCluster(state: { objects: Map<string, KubeObject[]>; freezes: string[]; deleted: string[]; failSnapshots: boolean }) {
@@ -19,8 +20,9 @@ function fakeCluster(state: { objects: Map<string, KubeObject[]>; freezes: strin
     if (path === '/version') return sendJson(response, 200, { gitVersion: 'v1.34.4' });
     if (path.startsWith('/data/')) {
       if (request.headers['x-kubevirt-export-token'] === undefined) return sendJson(response, 401, {});
-      response.writeHead(200, { 'content-length': String(disk.length) });
-      return response.end(disk);
+      const body = path.endsWith('.gz') ? gzipSync(disk) : disk;
+      response.writeHead(200, { 'content-length': String(body.length) });
+      return response.end(body);
     }
     const sub = /\/virtualmachineinstances\/([^/]+)\/(freeze|unfreeze)$/.exec(path);
     if (sub) {
@@ -113,20 +115,15 @@ describe('runExport against a fake cluster', () => {
     const { io, stderrText } = streams();
     await runExport(options(server, { snapshot: true, export: true, withData: true, outputFile: output }), io);
     assert.deepEqual(state.freezes, ['freeze vm1', 'unfreeze vm1']);
-    const reader = await openBundle(createReadStream(output), output);
-    const metadata = await reader.metadata();
+    const { metadata, data } = await readWholeBundle(createReadStream(output), output);
     assert.deepEqual(metadata.refs.map((r) => `${r.kind}/${r.name}`), ['PersistentVolumeClaim/disk0', 'VirtualMachine/vm1', 'VirtualMachineInstance/vm1']);
     const exported = metadata.objects.find((o) => o.object.kind === 'VirtualMachine')?.object;
     assert.equal(exported?.metadata.annotations?.['kubectl-kvbackup/quiesced'], 'true');
     assert.equal(exported?.metadata.annotations?.['kubectl-kvbackup/source-indications'], 'Online,GuestAgent');
     assert.equal(metadata.header.source?.kubernetesVersion, 'v1.34.4');
-    assert.equal(metadata.exports[0]?.data[0]?.format, 'gzip');
-    for await (const entry of reader.dataEntries()) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry.stream) chunks.push(chunk as Buffer);
-      assert.deepEqual(Buffer.concat(chunks), disk);
-    }
-    await reader.finish();
+    assert.equal(metadata.exports[0]?.data[0]?.format, 'raw');
+    assert.deepEqual(data.map((volume) => volume.path), ['volumes/ns1/disk0/index.json.zst']);
+    assert.deepEqual(data[0]?.bytes, disk);
     assert.equal(state.objects.get('virtualmachinesnapshots')?.length, 0);
     assert.equal(state.objects.get('virtualmachineexports')?.length, 0);
     assert.equal(state.objects.get('secrets')?.length, 0);

@@ -207,6 +207,7 @@ class RestoreRun {
       context: this.#options.context,
     });
     for await (const entry of input.reader.dataEntries()) {
+      if (entry.kind !== 'file') continue;
       const upload = byEntry.get(`${entry.namespace}/${entry.volume}`);
       if (!upload) continue;
       byEntry.delete(`${entry.namespace}/${entry.volume}`);

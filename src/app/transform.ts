@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader } from '../bundle/index.ts';
+import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, volumeIndexPath, type BundleHeader, type ExportRecord } from '../bundle/index.ts';
 import { InputError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
@@ -11,7 +11,11 @@ import { parseDocuments } from '../model/parse-manifests.ts';
 import { refOf } from '../model/object-ref.ts';
 import { RULE_NAMES, transform, validateMacMap, type TransformOptionsInput, type TransformReport } from '../transform/index.ts';
 import { openOutput, writeOutput } from '../io/files/output.ts';
-import { createBundleWriter } from '../io/tar/bundle-writer.ts';
+import { createBundleWriter, type BundleWriter } from '../io/tar/bundle-writer.ts';
+import { writeVolume } from '../io/chunks/write-volume.ts';
+import type { BundleReader } from '../io/tar/bundle-reader.ts';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { toJson, toYamlStream } from '../io/term/render.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -98,19 +102,17 @@ async function writeBundle(
   outputFile: string,
   streams: StdStreams,
 ): Promise<void> {
-  const gzip = input.type === 'bundle' ? input.gzipped : /\.(tgz|gz)$/.test(outputFile);
   const output = await openOutput(outputFile, streams, { binary: true });
-  const writer = createBundleWriter(output.stream, { gzip, end: outputFile !== '-', includeToken: true });
+  const writer = createBundleWriter(output.stream, { end: outputFile !== '-', includeToken: true });
   try {
-    const exports = input.type === 'bundle' ? input.metadata.exports : [];
+    const exports = input.type === 'bundle' ? input.metadata.exports.map((record) => (input.reader.version === 'v1alpha1' ? convertedRecord(record) : record)) : [];
     const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
     await writer.writeHeader(transformedHeader(input, reportOptions, options, { objects: objects.length, exports: exports.length, data: dataCount }));
     await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
     for (const object of objects) await writer.writeObject(refOf(object), object);
     for (const record of exports) await writer.writeExport(record);
     if (input.type === 'bundle') {
-      // Volume data passes through unchanged: it is streamed from the input to the output entry by entry.
-      for await (const entry of input.reader.dataEntries()) await writer.writeData(entry.path, entry.stream, entry.size);
+      await copyData(input.reader, writer);
       await input.reader.finish();
     }
     await writer.finish();
@@ -120,6 +122,32 @@ async function writeBundle(
     await output.abort();
     throw error;
   }
+}
+
+/**
+ * Volume data passes through unchanged: v1alpha2 chunks are copied verbatim (never decompressed) and indexes as
+ * they are; v1alpha1 data files are cut into chunks (gzip and tar.gz inflated first), which converts the bundle.
+ */
+async function copyData(reader: BundleReader, writer: BundleWriter): Promise<void> {
+  for await (const entry of reader.dataEntries()) {
+    if (entry.kind === 'chunk') {
+      await writer.copyChunk(entry.sha256, await entry.read());
+    } else if (entry.kind === 'index') {
+      await writer.addVolumeIndex(entry.index);
+    } else {
+      const bytes = entry.format === 'raw' ? entry.stream : entry.stream.pipe(createGunzip());
+      if (entry.format !== 'raw') entry.stream.on('error', (error) => bytes.destroy(error));
+      await writeVolume(writer, { namespace: entry.namespace, volume: entry.volume, format: entry.format === 'tar.gz' ? 'archive' : 'raw', ...(entry.format === 'raw' ? { size: entry.size } : {}) }, bytes as Readable);
+    }
+  }
+}
+
+/** A v1alpha1 export record as v1alpha2 lists its data: each volume by its index. */
+function convertedRecord(record: ExportRecord): ExportRecord {
+  return {
+    ...record,
+    data: record.data.map((item) => ({ volume: item.volume, format: item.format === 'tar.gz' ? 'archive' : 'raw', path: volumeIndexPath(record.namespace, item.volume) })),
+  };
 }
 
 function transformedHeader(

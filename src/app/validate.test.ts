@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, readdirSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
-import { goodFixtures, type BundleFixture } from '../../scripts/make-bad-bundles.ts';
+import { goodFixtures, goodV1alpha2Fixtures, type BundleFixture } from '../../scripts/make-bad-bundles.ts';
 import { createBundleWriter } from '../io/tar/bundle-writer.ts';
 import { formatValidateResult, validateBundle } from './validate.ts';
 
@@ -49,7 +49,7 @@ describe('validateBundle', () => {
   });
 
   it('fails a bundle whose graph misses a required object', async () => {
-    const [minimal] = goodFixtures() as [BundleFixture];
+    const [minimal] = goodV1alpha2Fixtures() as [BundleFixture];
     const bytes = await bundleBytes(minimal, (_, graph) => {
       const g = graph as BundleFixture['graph'];
       const gone = { group: '', kind: 'Secret', namespace: 'ns1', name: 'ssh-key' };

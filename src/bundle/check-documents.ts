@@ -2,8 +2,8 @@
 
 import type { KubeObject } from '../model/kube-object.ts';
 import { describeRef, refOf, sameRef } from '../model/object-ref.ts';
-import { BUNDLE_FORMAT_VERSION, type BundleHeader, type ExportRecord } from './documents.ts';
-import type { EntryPath } from './layout.ts';
+import { READABLE_FORMAT_VERSIONS, type BundleHeader, type ExportRecord } from './documents.ts';
+import type { EntryPath, FormatVersion } from './layout.ts';
 import type { BundleProblem } from './problems.ts';
 import { schemaErrors, type SchemaName } from './validators.ts';
 
@@ -42,14 +42,14 @@ export function checkHeader(path: string, value: unknown): { header: BundleHeade
   if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof version !== 'string') {
     return { header, problem: { code: 'not-a-bundle', entry: path, message: 'not a kubectl-kvbackup header (no formatVersion)' }, fatal: true };
   }
-  if (version !== BUNDLE_FORMAT_VERSION) {
+  if (!(READABLE_FORMAT_VERSIONS as readonly string[]).includes(version)) {
     return {
       header,
-      problem: { code: 'unsupported-version', entry: path, message: `unsupported bundle version ${version} (this tool reads ${BUNDLE_FORMAT_VERSION})` },
+      problem: { code: 'unsupported-version', entry: path, message: `unsupported bundle version ${version} (this tool reads ${READABLE_FORMAT_VERSIONS.join(' and ')})` },
       fatal: true,
     };
   }
-  const problem = schemaProblem('header.v1alpha1', path, value);
+  const problem = schemaProblem(`header.${version as FormatVersion}`, path, value);
   return problem ? { header, problem, fatal: false } : { header, fatal: false };
 }
 
@@ -67,9 +67,9 @@ export function checkObject(entry: Extract<EntryPath, { section: 'object' }>, va
   return undefined;
 }
 
-/** Checks an export record against its schema and its path. */
-export function checkExportRecord(entry: Extract<EntryPath, { section: 'export' }>, value: unknown): BundleProblem | undefined {
-  const problem = schemaProblem('export-record.v1alpha1', entry.path, value);
+/** Checks an export record against its schema (of `version`) and its path. */
+export function checkExportRecord(entry: Extract<EntryPath, { section: 'export' }>, value: unknown, version: FormatVersion = 'v1alpha2'): BundleProblem | undefined {
+  const problem = schemaProblem(`export-record.${version}`, entry.path, value);
   if (problem) return problem;
   const record = value as ExportRecord;
   if (record.namespace !== entry.namespace || record.vmName !== entry.vmName) {
@@ -78,9 +78,9 @@ export function checkExportRecord(entry: Extract<EntryPath, { section: 'export' 
   return undefined;
 }
 
-/** Checks the trailer against its schema. */
-export function checkTrailer(path: string, value: unknown): BundleProblem | undefined {
-  return schemaProblem('trailer.v1alpha1', path, value);
+/** Checks the trailer against its schema (of `version`). */
+export function checkTrailer(path: string, value: unknown, version: FormatVersion = 'v1alpha2'): BundleProblem | undefined {
+  return schemaProblem(`trailer.${version}`, path, value);
 }
 
 /** Compares the header's declared counts with what the bundle held. */

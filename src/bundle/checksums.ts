@@ -1,7 +1,7 @@
 // Checksum bookkeeping: entry digests, the trailer and its digest, and the comparison the reader ends with.
 
 import { createHash } from 'node:crypto';
-import type { Trailer, TrailerEntry } from './documents.ts';
+import type { Trailer, TrailerChunks, TrailerEntry } from './documents.ts';
 import { TRAILER_PATH } from './layout.ts';
 import type { BundleProblem } from './problems.ts';
 
@@ -20,10 +20,11 @@ export function trailerDigest(entries: readonly TrailerEntry[]): string {
   return hash.digest('hex');
 }
 
-/** The trailer for the entries written so far. */
-export function buildTrailer(entries: readonly TrailerEntry[]): Trailer {
+/** The trailer for the entries written so far (and, for v1alpha2, the chunk count and bytes). */
+export function buildTrailer(entries: readonly TrailerEntry[], chunks?: TrailerChunks): Trailer {
   const listed = entries.map((entry) => ({ path: entry.path, size: entry.size, sha256: entry.sha256 }));
-  return { algorithm: 'sha256', entries: listed, digest: trailerDigest(listed) };
+  const trailer: Trailer = { algorithm: 'sha256', entries: listed, digest: trailerDigest(listed) };
+  return chunks ? { algorithm: 'sha256', entries: listed, chunks: { count: chunks.count, storedBytes: chunks.storedBytes }, digest: trailer.digest } : trailer;
 }
 
 /**

@@ -11,7 +11,7 @@ function record(vmName: string, data: ExportRecord['data']): ExportRecord {
 
 describe('DataReferences', () => {
   it('accepts data that export records list, with the listed size', () => {
-    const refs = new DataReferences();
+    const refs = new DataReferences('v1alpha1');
     assert.deepEqual(refs.declare(record('vm', [{ volume: 'd', format: 'gzip', path: 'data/ns1/d/disk.img.gz', size: 5 }])), []);
     assert.equal(refs.declaredSize('data/ns1/d/disk.img.gz'), 5);
     assert.equal(refs.written('data/ns1/d/disk.img.gz', 5), undefined);
@@ -19,7 +19,7 @@ describe('DataReferences', () => {
   });
 
   it('reports data no record lists, sizes that differ, and listed data that never came', () => {
-    const refs = new DataReferences();
+    const refs = new DataReferences('v1alpha1');
     refs.declare(record('vm', [
       { volume: 'd', format: 'raw', path: 'data/ns1/d/disk.img', size: 5 },
       { volume: 'e', format: 'raw', path: 'data/ns1/e/disk.img', size: 1, sha256: 'a'.repeat(64) },
@@ -32,7 +32,7 @@ describe('DataReferences', () => {
   });
 
   it('rejects a data path that does not match its volume and format, and data listed twice', () => {
-    const refs = new DataReferences();
+    const refs = new DataReferences('v1alpha1');
     assert.equal(refs.declare(record('vm', [{ volume: 'd', format: 'gzip', path: 'data/ns1/d/disk.img', size: 1 }]))[0]?.code, 'data-path');
     refs.declare(record('a', [{ volume: 'd', format: 'raw', path: 'data/ns1/d/disk.img', size: 1 }]));
     assert.equal(refs.declare(record('b', [{ volume: 'd', format: 'raw', path: 'data/ns1/d/disk.img', size: 1 }]))[0]?.code, 'data-duplicate');

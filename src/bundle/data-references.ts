@@ -1,7 +1,7 @@
 // Cross-checks volume data entries with the export records that list them: each listed once, each present, sizes equal.
 
 import type { ExportDataItem, ExportRecord } from './documents.ts';
-import { dataPath, exportPath } from './layout.ts';
+import { dataPath, exportPath, volumeIndexPath, type DataFormat, type FormatVersion } from './layout.ts';
 import type { BundleProblem } from './problems.ts';
 
 interface Declared {
@@ -10,16 +10,25 @@ interface Declared {
   written: boolean;
 }
 
-/** Bookkeeping of declared and written data entries; problems come back as data, in entry order. */
+/**
+ * Bookkeeping of declared and written data entries (v1alpha1 data files, v1alpha2 volume indexes); problems come
+ * back as data, in entry order.
+ */
 export class DataReferences {
   readonly #declared = new Map<string, Declared>();
+  readonly #version: FormatVersion;
+
+  constructor(version: FormatVersion = 'v1alpha2') {
+    this.#version = version;
+  }
 
   /** Registers the data items of an export record; returns what is wrong with them. */
   declare(record: ExportRecord): BundleProblem[] {
-    const recordPath = exportPath(record.namespace, record.vmName);
+    const recordPath = exportPath(record.namespace, record.vmName, this.#version);
     const problems: BundleProblem[] = [];
     for (const item of record.data) {
-      const expected = dataPath(record.namespace, item.volume, item.format);
+      const v1 = this.#version === 'v1alpha1';
+      const expected = v1 ? dataPath(record.namespace, item.volume, item.format as DataFormat) : volumeIndexPath(record.namespace, item.volume);
       if (item.path !== expected) {
         problems.push({ code: 'data-path', entry: recordPath, message: `data path ${item.path} should be ${expected} (volume ${item.volume}, format ${item.format})` });
         continue;
@@ -39,12 +48,12 @@ export class DataReferences {
     return this.#declared.get(path)?.item.size;
   }
 
-  /** Records a data entry as present; a problem when no record lists it or the sizes differ. */
-  written(path: string, size: number): BundleProblem | undefined {
+  /** Records a data entry (or volume index) as present; a problem when no record lists it or the sizes differ. */
+  written(path: string, size?: number): BundleProblem | undefined {
     const declared = this.#declared.get(path);
-    if (!declared) return { code: 'data-not-listed', entry: path, message: 'data entry not listed in any export record' };
+    if (!declared) return { code: 'data-not-listed', entry: path, message: `${this.#version === 'v1alpha1' ? 'data entry' : 'volume index'} not listed in any export record` };
     declared.written = true;
-    if (declared.item.size !== size) {
+    if (size !== undefined && declared.item.size !== size) {
       return { code: 'data-size', entry: path, message: `size ${size} differs from ${declared.item.size} in ${declared.recordPath}` };
     }
     return undefined;

@@ -1,10 +1,13 @@
-// The JSON documents a v1alpha1 bundle holds, and builders that lay their keys out in one fixed order.
+// The JSON documents a bundle holds, and builders that lay their keys out in one fixed order.
 
 import type { JsonObject, JsonValue } from '../model/kube-object.ts';
-import type { DataFormat } from './layout.ts';
+import type { DataFormat, FormatVersion } from './layout.ts';
+import type { VolumeFormat } from './volume-index.ts';
 
-/** The only format version this code reads and writes. */
-export const BUNDLE_FORMAT_VERSION = 'v1alpha1';
+/** The format version this code writes. */
+export const BUNDLE_FORMAT_VERSION = 'v1alpha2' satisfies FormatVersion;
+/** Every format version this code reads, oldest first. */
+export const READABLE_FORMAT_VERSIONS: readonly FormatVersion[] = ['v1alpha1', 'v1alpha2'];
 /** Marks a header as ours, so an unrelated tar with a `kvbackup.json` is not mistaken for a bundle. */
 export const FORMAT_NAME = 'kubectl-kvbackup';
 
@@ -38,13 +41,14 @@ export interface TransformInfo {
 export interface BundleContents {
   objects: number;
   exports: number;
+  /** Volume data: data files (v1alpha1) or volume indexes (v1alpha2); chunks are counted in the trailer. */
   data: number;
 }
 
 /** `kvbackup.json`, the first entry. */
 export interface BundleHeader {
   format: typeof FORMAT_NAME;
-  formatVersion: typeof BUNDLE_FORMAT_VERSION;
+  formatVersion: FormatVersion;
   toolVersion: string;
   /** RFC 3339; also the mtime of every tar entry. */
   createdAt: string;
@@ -69,14 +73,19 @@ export interface ExportLinks {
   manifests: { type: string; url: string }[];
 }
 
-/** A volume's data stored in the bundle, cross-referenced from its export record. */
+/**
+ * A volume's data stored in the bundle, cross-referenced from its export record. v1alpha2: `format` is the
+ * volume's (`raw` or `archive`) and `path` its index (`volumes/<namespace>/<volume>/index.json.zst`), which holds
+ * the size and sha256. v1alpha1: `format` is the data file's (`raw`, `gzip`, `tar.gz`), `path` the data file, with
+ * its `size` and optionally `sha256`.
+ */
 export interface ExportDataItem {
   volume: string;
-  format: DataFormat;
-  /** The data entry path (`data/<namespace>/<volume>/<file>`). */
+  format: DataFormat | VolumeFormat;
   path: string;
-  size: number;
-  /** Optional here: the trailer carries the checksum of every entry. */
+  /** v1alpha1 only. */
+  size?: number;
+  /** v1alpha1 only (optional there too: the trailer carries the checksum of every entry). */
   sha256?: string;
 }
 
@@ -103,11 +112,20 @@ export interface TrailerEntry {
   sha256: string;
 }
 
+/** The chunk entries of a v1alpha2 bundle, which the trailer counts rather than lists (their indexes verify them). */
+export interface TrailerChunks {
+  count: number;
+  /** Bytes of all chunk entries, as stored. */
+  storedBytes: number;
+}
+
 /** `trailer.json`, the last entry. */
 export interface Trailer {
   algorithm: 'sha256';
-  /** Every entry before the trailer, in the order written. */
+  /** Every entry before the trailer except chunks, in the order written. */
   entries: TrailerEntry[];
+  /** v1alpha2. */
+  chunks?: TrailerChunks;
   /** sha256 over the lines `<sha256> <size> <path>\n` of `entries`, in order. */
   digest: string;
 }

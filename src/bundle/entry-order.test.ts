@@ -1,4 +1,4 @@
-// The v1alpha1 entry order, as writer and reader enforce it.
+// The entry order of each version, as writer and reader enforce it.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { EntryOrder } from './entry-order.ts';
 import { isProblem } from './problems.ts';
 
 function run(names: string[], maxEntries?: number): { accepted: string[]; problem?: { code: string; entry?: string; message: string } } {
-  const order = new EntryOrder(maxEntries);
+  const order = new EntryOrder(maxEntries, 'v1alpha1');
   const accepted: string[] = [];
   for (const name of names) {
     const result = order.next(name);
@@ -67,5 +67,27 @@ describe('EntryOrder', () => {
     const { problem } = run([...start, 'objects/core/Secret/ns1/a.json', 'objects/core/Secret/ns1/b.json'], 3);
     assert.equal(problem?.code, 'too-many-entries');
     assert.equal(problem?.entry, 'objects/core/Secret/ns1/b.json');
+  });
+});
+
+describe('EntryOrder (v1alpha2)', () => {
+  const sha = (c: string) => `chunks/sha256/${c.repeat(64)}`;
+  const run2 = (names: string[], maxEntries?: number) => {
+    const order = new EntryOrder(maxEntries, 'v1alpha2');
+    for (const name of names) {
+      const result = order.next(name);
+      if (isProblem(result)) return result;
+    }
+    return order.endProblem();
+  };
+
+  it('accepts chunks and indexes interleaved after the export records, chunks not counted as entries', () => {
+    const names = ['kvbackup.json', 'graph.json.zst', 'objects/core/ConfigMap/ns1/a.json.zst', 'exports/ns1/vm1.json.zst', sha('a'), sha('b'), 'volumes/ns1/d1/index.json.zst', sha('c'), 'volumes/ns1/d2/index.json.zst', 'trailer.json'];
+    assert.equal(run2(names, 7), undefined);
+  });
+
+  it('rejects a chunk before the export records, and v1alpha1 names', () => {
+    assert.match(run2(['kvbackup.json', 'graph.json.zst', sha('a'), 'exports/ns1/vm1.json.zst'])?.message ?? '', /out of order \(export records come before data entries\)/);
+    assert.equal(run2(['kvbackup.json', 'graph.json'])?.code, 'unknown-entry');
   });
 });

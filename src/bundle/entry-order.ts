@@ -1,7 +1,7 @@
 // The order rule shared by writer and reader: header, graph, objects (sorted), exports (sorted), data, trailer.
 
 import { compareRefs, compareStrings, type ObjectRef } from '../model/object-ref.ts';
-import { GRAPH_PATH, HEADER_PATH, TRAILER_PATH, parseEntryPath, type EntryPath } from './layout.ts';
+import { graphPath, HEADER_PATH, TRAILER_PATH, parseEntryPath, type EntryPath, type FormatVersion } from './layout.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { BundleProblem } from './problems.ts';
 
@@ -17,11 +17,26 @@ const PLURAL: Record<Stage, string> = {
   trailer: 'the trailer',
 };
 
+/** The stage of each section: chunks and volume indexes make up the data section of v1alpha2 and may interleave. */
+const STAGE_OF: Record<EntryPath['section'], Stage> = {
+  header: 'header',
+  graph: 'graph',
+  object: 'object',
+  export: 'export',
+  data: 'data',
+  chunk: 'data',
+  index: 'data',
+  trailer: 'trailer',
+};
+
 /**
- * Checks entry names one at a time against the v1alpha1 layout and order. Objects must come sorted by ref and
- * export records by (namespace, VM name), so the same content always gives the same bytes.
+ * Checks entry names one at a time against the layout and order of one format version. Objects must come sorted by
+ * ref and export records by (namespace, VM name), so the same content always gives the same bytes. Chunk entries
+ * are not remembered here (a bundle holds millions): the reader's chunk table finds duplicates among them, and
+ * they do not count against `maxEntries`.
  */
 export class EntryOrder {
+  readonly version: FormatVersion;
   readonly #maxEntries: number;
   readonly #seen = new Set<string>();
   /** Index in STAGES of the latest entry accepted; -1 before the header. */
@@ -29,8 +44,9 @@ export class EntryOrder {
   #lastObject: ObjectRef | undefined;
   #lastExport: { namespace: string; vmName: string } | undefined;
 
-  constructor(maxEntries: number = DEFAULT_LIMITS.maxEntries) {
+  constructor(maxEntries: number = DEFAULT_LIMITS.maxEntries, version: FormatVersion = 'v1alpha2') {
     this.#maxEntries = maxEntries;
+    this.version = version;
   }
 
   /** True once the trailer was accepted. */
@@ -41,22 +57,24 @@ export class EntryOrder {
   /** Classifies `name` and accepts it as the next entry, or returns why it cannot come here. */
   next(name: string): EntryPath | BundleProblem {
     const problem = (code: string, message: string): BundleProblem => ({ code, entry: name, message });
-    const entry = parseEntryPath(name);
+    const entry = parseEntryPath(name, this.version);
     if (entry.section === 'invalid') return problem(entry.code, entry.reason);
-    if (this.#seen.has(name)) return problem('duplicate-entry', 'duplicate entry');
+    const isChunk = entry.section === 'chunk';
+    if (!isChunk && this.#seen.has(name)) return problem('duplicate-entry', 'duplicate entry');
     if (this.complete) return problem('after-trailer', `entry after the trailer (${TRAILER_PATH} must be last)`);
-    if (this.#seen.size >= this.#maxEntries) return problem('too-many-entries', `more than ${this.#maxEntries} entries`);
+    if (!isChunk && this.#seen.size >= this.#maxEntries) return problem('too-many-entries', `more than ${this.#maxEntries} entries`);
 
-    const stage = STAGES.indexOf(entry.section);
+    const section = STAGE_OF[entry.section];
+    const stage = STAGES.indexOf(section);
     if (this.#stage === -1 && entry.section !== 'header') {
       return problem('missing-header', `expected the header ${HEADER_PATH} first (missing or out of order)`);
     }
     if (this.#stage === 0 && entry.section !== 'graph') {
-      return problem('missing-graph', `expected the graph ${GRAPH_PATH} right after the header (missing or out of order)`);
+      return problem('missing-graph', `expected the graph ${graphPath(this.version)} right after the header (missing or out of order)`);
     }
     if (stage < this.#stage) {
       const current = STAGES[this.#stage] as Stage;
-      return problem('out-of-order', `out of order (${PLURAL[entry.section]} come before ${PLURAL[current]})`);
+      return problem('out-of-order', `out of order (${PLURAL[section]} come before ${PLURAL[current]})`);
     }
     if (entry.section === 'object') {
       if (this.#lastObject && compareRefs(this.#lastObject, entry.ref) >= 0) {
@@ -71,7 +89,7 @@ export class EntryOrder {
       }
       this.#lastExport = { namespace: entry.namespace, vmName: entry.vmName };
     }
-    this.#seen.add(name);
+    if (!isChunk) this.#seen.add(name);
     this.#stage = stage;
     return entry;
   }
@@ -79,7 +97,7 @@ export class EntryOrder {
   /** What is missing when the entries ended here: the header, the graph or the trailer. */
   endProblem(): BundleProblem | undefined {
     if (this.#stage === -1) return { code: 'missing-header', message: `no header ${HEADER_PATH} (empty or not a bundle)` };
-    if (this.#stage === 0) return { code: 'missing-graph', message: `no graph ${GRAPH_PATH} after the header` };
+    if (this.#stage === 0) return { code: 'missing-graph', message: `no graph ${graphPath(this.version)} after the header` };
     if (!this.complete) return { code: 'missing-trailer', message: `no trailer ${TRAILER_PATH} (truncated or incomplete bundle)` };
     return undefined;
   }

@@ -63,7 +63,7 @@ function describeExport(record: InspectExport): string[] {
   for (const [type, links] of [['internal', record.links.internal], ['external', record.links.external]] as const) {
     if (links) lines.push(...describeLinks(type, links));
   }
-  for (const item of record.data) lines.push(`    data: ${item.volume} ${item.format} -> ${item.path} (${formatBytes(item.size)})`);
+  for (const item of record.data) lines.push(`    data: ${item.volume} ${item.format} -> ${item.path}${item.size === undefined ? '' : ` (${formatBytes(item.size)})`}`);
   return lines;
 }
 

@@ -1,4 +1,4 @@
-// The pure public API of the bundle format v1alpha1: layout, documents, checks, checksums, inspect output.
+// The pure public API of the bundle format (v1alpha2 written, v1alpha1 read): layout, documents, indexes, checks, inspect output.
 
 export { EntryOrder } from './entry-order.ts';
 export { checkExportRecord, checkHeader, checkObject, checkTrailer, contentsProblems, parseJsonEntry, schemaProblem } from './check-documents.ts';
@@ -9,6 +9,7 @@ export {
   canonicalHeader,
   FORMAT_NAME,
   BUNDLE_FORMAT_VERSION,
+  READABLE_FORMAT_VERSIONS,
   sortKeysDeep,
   type BundleContents,
   type BundleHeader,
@@ -19,6 +20,7 @@ export {
   type Selection,
   type SourceCluster,
   type Trailer,
+  type TrailerChunks,
   type TrailerEntry,
   type TransformInfo,
 } from './documents.ts';
@@ -27,6 +29,8 @@ export { summarizeGraph, type GraphSummary } from './graph-summary.ts';
 export { buildInspectResult, type InspectExport, type InspectInput, type InspectLinks, type InspectObject, type InspectResult } from './inspect-result.ts';
 export { encodeJson } from './json.ts';
 export {
+  CHUNKS_FOLDER,
+  chunkPath,
   DATA_FILE_NAMES,
   dataFormatOf,
   dataPath,
@@ -34,15 +38,44 @@ export {
   encodeSegment,
   exportPath,
   GRAPH_PATH,
+  graphPath,
   HEADER_PATH,
+  jsonSuffix,
   objectPath,
   parseEntryPath,
   TRAILER_PATH,
   unsafeNameReason,
+  VOLUME_INDEX_FILE,
+  volumeIndexPath,
+  ZSTD_SUFFIX,
   type DataFormat,
+  type FormatVersion,
   type EntryPath,
   type InvalidEntryPath,
 } from './layout.ts';
 export { DEFAULT_LIMITS, formatBytes, type BundleLimits } from './limits.ts';
 export { BundleInputError, describeProblem, isProblem, problemError, quoteEntryName, type BundleProblem } from './problems.ts';
 export { SCHEMA_NAMES, schemaErrors, type SchemaName } from './validators.ts';
+export {
+  canonicalVolumeIndex,
+  chunkSizeFor,
+  DEFAULT_CHUNK_SIZE,
+  isSha256Hex,
+  isValidChunkSize,
+  isZeroExtent,
+  MAX_CHUNK_SIZE,
+  MAX_INDEX_EXTENTS,
+  MIN_CHUNK_SIZE,
+  VOLUME_FORMATS,
+  volumeIndexProblem,
+  volumeSizes,
+  type ChunkCompression,
+  type DataExtent,
+  type StoredChunkRef,
+  type VolumeExtent,
+  type VolumeFormat,
+  type VolumeIndex,
+  type VolumeSizes,
+  type ZeroExtent,
+} from './volume-index.ts';
+export { isAllZero } from './zero.ts';

@@ -44,7 +44,7 @@ describe('document checks', () => {
   it('names an unknown version before any schema error', () => {
     const checked = checkHeader('kvbackup.json', { formatVersion: 'v9', whatever: true });
     assert.equal(checked.fatal, true);
-    assert.equal(checked.problem?.message, 'unsupported bundle version v9 (this tool reads v1alpha1)');
+    assert.equal(checked.problem?.message, 'unsupported bundle version v9 (this tool reads v1alpha1 and v1alpha2)');
   });
 
   it('rejects a header that is not ours', () => {

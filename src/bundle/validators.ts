@@ -2,19 +2,27 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import exportRecordSchema from '../../schemas/export-record.v1alpha1.schema.json' with { type: 'json' };
+import exportRecordV2Schema from '../../schemas/export-record.v1alpha2.schema.json' with { type: 'json' };
 import graphSchema from '../../schemas/graph.v1alpha1.schema.json' with { type: 'json' };
 import headerSchema from '../../schemas/header.v1alpha1.schema.json' with { type: 'json' };
+import headerV2Schema from '../../schemas/header.v1alpha2.schema.json' with { type: 'json' };
 import inspectSchema from '../../schemas/inspect.v1alpha1.schema.json' with { type: 'json' };
 import objectManifestSchema from '../../schemas/object-manifest.v1alpha1.schema.json' with { type: 'json' };
 import trailerSchema from '../../schemas/trailer.v1alpha1.schema.json' with { type: 'json' };
+import trailerV2Schema from '../../schemas/trailer.v1alpha2.schema.json' with { type: 'json' };
+import volumeIndexSchema from '../../schemas/volume-index.v1alpha2.schema.json' with { type: 'json' };
 
 /** The schema of each document kind, by the name used in messages. */
 const SCHEMAS = {
   'header.v1alpha1': headerSchema,
+  'header.v1alpha2': headerV2Schema,
   'graph.v1alpha1': graphSchema,
   'object-manifest.v1alpha1': objectManifestSchema,
   'export-record.v1alpha1': exportRecordSchema,
+  'export-record.v1alpha2': exportRecordV2Schema,
   'trailer.v1alpha1': trailerSchema,
+  'trailer.v1alpha2': trailerV2Schema,
+  'volume-index.v1alpha2': volumeIndexSchema,
   'inspect.v1alpha1': inspectSchema,
 } as const;
 

@@ -1,4 +1,4 @@
-// Reads a v1alpha1 bundle from a Readable in one pass: gzip sniffed, every entry checked, data streamed through a hash.
+// Reads a bundle (v1alpha2, or v1alpha1) from a Readable in one pass: every entry checked, data streamed through a hash.
 
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -7,6 +7,11 @@ import { createGunzip } from 'node:zlib';
 import tar, { type Extract as TarExtract } from 'tar-stream';
 import {
   checkExportRecord,
+  chunkPath,
+  isZeroExtent,
+  volumeIndexProblem,
+  type FormatVersion,
+  type VolumeIndex,
   checkHeader,
   checkObject,
   checkTrailer,
@@ -29,11 +34,14 @@ import {
   type ExportRecord,
   type Trailer,
   type TrailerEntry,
+  unsafeNameReason,
+  ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
+import { zstdDecodeSync } from '../chunks/codec.ts';
 
 export interface OpenBundleOptions {
   /** Names the bundle in messages (`backup.tar: bundle entry …`). */
@@ -50,6 +58,13 @@ export interface OpenBundleOptions {
    * empty graph: for callers that rebuild the graph from the objects, so a large one is not held twice.
    */
   skipGraph?: boolean;
+  /**
+   * How much the reader checks of each v1alpha2 chunk entry it passes: `stored` (default) hashes the stored bytes
+   * and compares them with what the indexes say; `size` only compares sizes (for a verbatim copy whose consumer
+   * verifies otherwise). Either way every chunk must be named by an index and stored once. The content digest of
+   * a chunk is checked where its bytes are decoded (`readVolume`).
+   */
+  verifyChunks?: 'stored' | 'size';
 }
 
 /** Everything but the volume data, read fully; `objects[].source` is the entry path. */
@@ -62,8 +77,9 @@ export interface BundleMetadata {
   exports: ExportRecord[];
 }
 
-/** One volume data entry: consume `stream` (or call `skip`) before asking for the next. */
-export interface DataEntry {
+/** A v1alpha1 volume data file: consume `stream` (or call `skip`) before asking for the next entry. */
+export interface FileDataEntry {
+  kind: 'file';
   path: string;
   namespace: string;
   volume: string;
@@ -74,9 +90,38 @@ export interface DataEntry {
   skip(): Promise<void>;
 }
 
+/** A v1alpha2 chunk entry `chunks/sha256/<hex>`: call `read` or `skip` before asking for the next entry. */
+export interface ChunkEntry {
+  kind: 'chunk';
+  path: string;
+  /** sha256 of the chunk's uncompressed bytes, from its name (checked where it is decoded). */
+  sha256: string;
+  /** Bytes stored in the entry (at most `maxChunkBytes`, checked from the tar header). */
+  size: number;
+  /** Where the stored bytes start in the uncompressed input: a file opened from its start can read them there later. */
+  position: number;
+  /** The stored bytes (a zstd frame or the raw chunk), as the tar entry holds them. */
+  read(): Promise<Buffer>;
+  skip(): Promise<void>;
+}
+
+/** A v1alpha2 volume index, parsed and checked: every chunk it names came before it, stored as it says. */
+export interface IndexEntry {
+  kind: 'index';
+  path: string;
+  index: VolumeIndex;
+  skip(): Promise<void>;
+}
+
+/** An entry of the data section. */
+export type DataEntry = FileDataEntry | ChunkEntry | IndexEntry;
+
 /** A bundle being read: `metadata()`, then `dataEntries()`, then `finish()`, each at most once, in that order. */
 export interface BundleReader {
+  /** The bundle's format version, known once `metadata()` has read the header. */
+  readonly version: FormatVersion;
   metadata(): Promise<BundleMetadata>;
+  /** v1alpha1: the data files; v1alpha2: the chunk and index entries, in bundle order. */
   dataEntries(): AsyncGenerator<DataEntry, void, undefined>;
   /** Reads what is left, checks every entry against the trailer and that nothing follows it. */
   finish(): Promise<Trailer>;
@@ -146,6 +191,15 @@ function toBuffer(chunk: unknown): Buffer {
   return Buffer.from(String(chunk));
 }
 
+/** What the reader remembers of a chunk entry until the end: about 200 bytes each, bounded by `maxChunks`. */
+interface ChunkSeen {
+  size: number;
+  /** sha256 of the stored bytes, when `verifyChunks` is `stored`. */
+  storedSha256?: string;
+  /** Set once an index names it. */
+  referenced: boolean;
+}
+
 class TarBundleReader implements BundleReader {
   readonly #input: Readable;
   readonly #extract: TarExtract;
@@ -155,17 +209,24 @@ class TarBundleReader implements BundleReader {
   readonly #onProblem: ((problem: BundleProblem) => void) | undefined;
   readonly #source: string | undefined;
   readonly #skipGraph: boolean;
-  readonly #order: EntryOrder;
+  readonly #verifyChunks: 'stored' | 'size';
   readonly #seen: TrailerEntry[] = [];
-  readonly #data = new DataReferences();
+  readonly #chunks = new Map<string, ChunkSeen>();
+  /** sha256 of an all-zero chunk of each chunk size seen, to refuse a stored zero chunk. */
+  readonly #zeroDigests = new Map<number, string>();
+  #order: EntryOrder | undefined;
+  #data = new DataReferences('v1alpha1');
+  #version: FormatVersion = 'v1alpha1';
   #pending: Pending | undefined;
   #current: string | undefined;
   #metadataBytes = 0;
+  #chunkBytes = 0;
   #metadata: Promise<BundleMetadata> | undefined;
   #header: BundleHeader | undefined;
   #dataStarted = false;
   #finished = false;
   #dataCount = 0;
+  #formats = new Map<string, string>();
 
   constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions) {
     this.#input = input;
@@ -175,10 +236,14 @@ class TarBundleReader implements BundleReader {
     this.#onProblem = options.onProblem;
     this.#source = options.source;
     this.#skipGraph = options.skipGraph ?? false;
-    this.#order = new EntryOrder(this.#limits.maxEntries);
+    this.#verifyChunks = options.verifyChunks ?? 'stored';
     this.#done = done;
     // Errors reach the caller through the entry iterator; this only keeps the rejection handled.
     this.#done.catch(() => {});
+  }
+
+  get version(): FormatVersion {
+    return this.#version;
   }
 
   metadata(): Promise<BundleMetadata> {
@@ -205,18 +270,19 @@ class TarBundleReader implements BundleReader {
     await this.metadata();
     if (this.#finished) throw new Error('finish() may be called only once');
     this.#finished = true;
-    // Data the caller did not iterate (or left by breaking out of the loop) is still read and hashed.
+    // Data the caller did not iterate (or left by breaking out of the loop) is still read and checked.
     for (let data = await this.#nextData(); data; data = await this.#nextData()) await data.drain();
     const pending = await this.#peek();
-    if (!pending) throw this.#fatal(this.#order.endProblem() ?? { code: 'missing-trailer', message: 'no trailer' });
+    const order = this.#order as EntryOrder;
+    if (!pending) throw this.#fatal(order.endProblem() ?? { code: 'missing-trailer', message: 'no trailer' });
     if (pending.entry.section !== 'trailer') {
       throw this.#fatal({ code: 'out-of-order', entry: pending.entry.path, message: 'out of order (expected the trailer)' });
     }
     this.#pending = undefined;
-    const bytes = await this.#readJsonBytes(pending.entry.path, pending.tar, false);
+    const bytes = await this.#readEntryBytes(pending.entry.path, pending.tar, false);
     const parsed = parseJsonEntry(pending.entry.path, bytes);
     if (isProblem(parsed)) throw this.#fatal(parsed);
-    const schema = checkTrailer(pending.entry.path, parsed.value);
+    const schema = checkTrailer(pending.entry.path, parsed.value, this.#version);
     if (schema) throw this.#fatal(schema);
     const trailer = parsed.value as Trailer;
     const after = await this.#next();
@@ -226,6 +292,19 @@ class TarBundleReader implements BundleReader {
     });
     if (this.#header) for (const problem of contentsProblems(HEADER_PATH, this.#header, { data: this.#dataCount })) this.#report(problem);
     for (const problem of this.#data.unwritten()) this.#report(problem);
+    if (this.#version !== 'v1alpha1') {
+      for (const [sha256, chunk] of this.#chunks) {
+        if (!chunk.referenced) this.#report({ code: 'chunk-unreferenced', entry: chunkPath(sha256), message: 'chunk not named by any volume index' });
+      }
+      const chunks = trailer.chunks;
+      if (chunks && (chunks.count !== this.#chunks.size || chunks.storedBytes !== this.#chunkBytes)) {
+        this.#report({
+          code: 'trailer-chunks',
+          entry: pending.entry.path,
+          message: `counts ${chunks.count} chunks of ${chunks.storedBytes} bytes, the bundle holds ${this.#chunks.size} of ${this.#chunkBytes}`,
+        });
+      }
+    }
     for (const problem of compareWithTrailer(this.#seen, trailer)) this.#report(problem);
     return trailer;
   }
@@ -257,13 +336,14 @@ class TarBundleReader implements BundleReader {
         objects.push({ object: value as KubeObject, source: entry.path });
         refs.push(entry.ref);
       } else {
-        const problem = checkExportRecord(entry, value);
+        const problem = checkExportRecord(entry, value, this.#version);
         if (problem) {
           this.#report(problem);
           continue;
         }
         const record = value as ExportRecord;
         for (const declared of this.#data.declare(record)) this.#report(declared);
+        for (const item of record.data) this.#formats.set(item.path, item.format);
         exports.push(record);
       }
     }
@@ -273,12 +353,18 @@ class TarBundleReader implements BundleReader {
 
   async #readHeader(): Promise<BundleHeader> {
     const pending = await this.#peek();
-    if (!pending) throw this.#fatal(this.#order.endProblem() ?? { code: 'missing-header', message: 'no header' });
+    if (!pending) throw this.#fatal({ code: 'missing-header', message: `no header ${HEADER_PATH} (empty or not a bundle)` });
     this.#pending = undefined;
-    const bytes = await this.#readJsonBytes(pending.entry.path, pending.tar);
+    const bytes = await this.#readEntryBytes(pending.entry.path, pending.tar);
     const parsed = parseJsonEntry(pending.entry.path, bytes);
     if (isProblem(parsed)) throw this.#fatal(parsed);
     const checked = checkHeader(pending.entry.path, parsed.value);
+    if (checked.problem?.code === 'not-a-bundle' || checked.problem?.code === 'unsupported-version') throw this.#fatal(checked.problem);
+    // The version decides the layout of everything after the header.
+    this.#version = checked.header.formatVersion;
+    this.#order = new EntryOrder(this.#limits.maxEntries, this.#version);
+    this.#order.next(HEADER_PATH);
+    this.#data = new DataReferences(this.#version);
     if (checked.problem) {
       if (checked.fatal) throw this.#fatal(checked.problem);
       this.#report(checked.problem);
@@ -289,10 +375,10 @@ class TarBundleReader implements BundleReader {
 
   async #readGraph(): Promise<Graph> {
     const pending = await this.#peek();
-    if (!pending) throw this.#fatal(this.#order.endProblem() ?? { code: 'missing-graph', message: 'no graph' });
+    if (!pending) throw this.#fatal((this.#order as EntryOrder).endProblem() ?? { code: 'missing-graph', message: 'no graph' });
     this.#pending = undefined;
     if (this.#skipGraph) {
-      await this.#readJsonBytes(pending.entry.path, pending.tar);
+      await this.#readEntryBytes(pending.entry.path, pending.tar);
       return { nodes: [], edges: [] };
     }
     const value = await this.#readJson(pending.entry.path, pending.tar);
@@ -301,9 +387,20 @@ class TarBundleReader implements BundleReader {
     return value === undefined || problem ? { nodes: [], edges: [] } : (value as Graph);
   }
 
-  /** Reads and parses a JSON entry; undefined (after reporting) when it is not JSON. */
+  /** Reads, decompresses (v1alpha2) and parses a JSON entry; undefined (after reporting) when it is not JSON. */
   async #readJson(path: string, entry: TarEntry): Promise<unknown> {
-    const parsed = parseJsonEntry(path, await this.#readJsonBytes(path, entry));
+    const bytes = await this.#readEntryBytes(path, entry);
+    let json: Uint8Array = bytes;
+    if (path.endsWith(ZSTD_SUFFIX)) {
+      try {
+        json = zstdDecodeSync(bytes, this.#limits.maxJsonEntryBytes);
+      } catch (error) {
+        this.#report({ code: 'bad-zstd', entry: path, message: (error as Error).message });
+        return undefined;
+      }
+      this.#countMetadata(path, json.byteLength - bytes.byteLength);
+    }
+    const parsed = parseJsonEntry(path, json);
     if (isProblem(parsed)) {
       this.#report(parsed);
       return undefined;
@@ -311,24 +408,132 @@ class TarBundleReader implements BundleReader {
     return parsed.value;
   }
 
-  async #readJsonBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
+  async #readEntryBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
     const size = entry.header.size ?? 0;
     const chunks: Buffer[] = [];
     this.#current = path;
     for await (const chunk of this.#guard(entry)) chunks.push(chunk);
     this.#current = undefined;
-    const bytes = Buffer.concat(chunks);
+    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (bytes.byteLength !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
     if (record) this.#seen.push({ path, size, sha256: createHash('sha256').update(bytes).digest('hex') });
     return bytes;
   }
 
-  /** Takes the next entry when it is volume data. */
+  /** Takes the next entry when it belongs to the data section. */
   async #nextData(): Promise<{ entry: DataEntry; drain(): Promise<void> } | undefined> {
     const pending = await this.#peek();
-    if (!pending || pending.entry.section !== 'data') return undefined;
-    this.#pending = undefined;
-    return this.#openData(pending.entry, pending.tar);
+    if (!pending) return undefined;
+    const { entry } = pending;
+    if (entry.section === 'data') {
+      this.#pending = undefined;
+      return this.#openData(entry, pending.tar);
+    }
+    if (entry.section === 'chunk') {
+      this.#pending = undefined;
+      return this.#openChunk(entry, pending.tar);
+    }
+    if (entry.section === 'index') {
+      this.#pending = undefined;
+      const index = await this.#readIndex(entry, pending.tar);
+      if (!index) return this.#nextData();
+      const done = async () => {};
+      return { entry: { kind: 'index', path: entry.path, index, skip: done }, drain: done };
+    }
+    return undefined;
+  }
+
+  #openChunk(entry: Extract<EntryPath, { section: 'chunk' }>, tarEntry: TarEntry): { entry: ChunkEntry; drain(): Promise<void> } {
+    const size = tarEntry.header.size ?? 0;
+    if (this.#chunks.has(entry.sha256)) throw this.#fatal({ code: 'duplicate-chunk', entry: entry.path, message: 'duplicate chunk entry (each chunk is stored once)' });
+    if (this.#chunks.size >= this.#limits.maxChunks) throw this.#fatal({ code: 'too-many-chunks', entry: entry.path, message: `more than ${this.#limits.maxChunks} chunks` });
+    const seen: ChunkSeen = { size, referenced: false };
+    this.#chunks.set(entry.sha256, seen);
+    this.#chunkBytes += size;
+    let bytes: Promise<Buffer> | undefined;
+    const read = (): Promise<Buffer> => {
+      bytes ??= this.#readEntryBytes(entry.path, tarEntry, false).then((stored) => {
+        if (this.#verifyChunks === 'stored') seen.storedSha256 = createHash('sha256').update(stored).digest('hex');
+        return stored;
+      });
+      return bytes;
+    };
+    const skip = async () => {
+      if (this.#verifyChunks === 'stored') {
+        await read();
+        return;
+      }
+      this.#current = entry.path;
+      let count = 0;
+      for await (const chunk of this.#guard(tarEntry)) count += chunk.byteLength;
+      this.#current = undefined;
+      if (count !== size) throw this.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
+    };
+    let drained: Promise<void> | undefined;
+    const drain = () => (drained ??= (bytes ? bytes.then(() => {}) : skip()));
+    return {
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: (tarEntry.header as { byteOffset?: number }).byteOffset ?? -1, read, skip: drain },
+      drain,
+    };
+  }
+
+  /** Reads and checks a volume index; undefined (after reporting) when it cannot be used. */
+  async #readIndex(entry: Extract<EntryPath, { section: 'index' }>, tarEntry: TarEntry): Promise<VolumeIndex | undefined> {
+    this.#dataCount += 1;
+    const listed = this.#data.written(entry.path);
+    if (listed) this.#report(listed);
+    const value = await this.#readJson(entry.path, tarEntry);
+    if (value === undefined) return undefined;
+    const schema = schemaProblem('volume-index.v1alpha2', entry.path, value);
+    if (schema) {
+      this.#report(schema);
+      return undefined;
+    }
+    const index = value as VolumeIndex;
+    const problem = this.#indexProblem(entry, index);
+    if (problem) {
+      this.#report(problem);
+      return undefined;
+    }
+    return index;
+  }
+
+  /** Layout, identity, and every chunk named: stored before, once, the size (and stored digest) the index says. */
+  #indexProblem(entry: Extract<EntryPath, { section: 'index' }>, index: VolumeIndex): BundleProblem | undefined {
+    const path = entry.path;
+    if (index.namespace !== entry.namespace || index.volume !== entry.volume) {
+      return { code: 'index-path', entry: path, message: `holds the index of ${index.namespace}/${index.volume}, not ${entry.namespace}/${entry.volume} as its path says` };
+    }
+    const format = this.#formats.get(path);
+    if (format !== undefined && format !== index.format) return { code: 'index-format', entry: path, message: `format ${index.format}, but the export record says ${format}` };
+    const layout = volumeIndexProblem(path, index);
+    if (layout) return layout;
+    for (const extent of index.extents) {
+      if (isZeroExtent(extent)) {
+        const zero = this.#zeroDigest(index.chunkSize);
+        if (this.#chunks.has(zero)) return { code: 'zero-chunk-stored', entry: chunkPath(zero), message: `an all-zero chunk is stored, but zero extents (as at offset ${extent.offset} of ${path}) store nothing` };
+        continue;
+      }
+      const chunk = this.#chunks.get(extent.sha256);
+      if (!chunk) return { code: 'chunk-missing', entry: path, message: `names chunk ${extent.sha256} (offset ${extent.offset}), which the bundle does not hold before this index` };
+      if (chunk.size !== extent.stored.size) {
+        return { code: 'chunk-size', entry: chunkPath(extent.sha256), message: `holds ${chunk.size} bytes, but ${path} says ${extent.stored.size}` };
+      }
+      if (chunk.storedSha256 !== undefined && chunk.storedSha256 !== extent.stored.sha256) {
+        return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes have sha256 ${chunk.storedSha256}, but ${path} says ${extent.stored.sha256} (corrupt chunk)` };
+      }
+      chunk.referenced = true;
+    }
+    return undefined;
+  }
+
+  #zeroDigest(chunkSize: number): string {
+    let digest = this.#zeroDigests.get(chunkSize);
+    if (!digest) {
+      digest = createHash('sha256').update(new Uint8Array(chunkSize)).digest('hex');
+      this.#zeroDigests.set(chunkSize, digest);
+    }
+    return digest;
   }
 
   #openData(entry: Extract<EntryPath, { section: 'data' }>, tarEntry: TarEntry): { entry: DataEntry; drain(): Promise<void> } {
@@ -360,7 +565,7 @@ class TarBundleReader implements BundleReader {
       await finished(stream);
     };
     return {
-      entry: { path: entry.path, namespace: entry.namespace, volume: entry.volume, format: entry.format, size, stream, skip: drain },
+      entry: { kind: 'file', path: entry.path, namespace: entry.namespace, volume: entry.volume, format: entry.format, size, stream, skip: drain },
       drain,
     };
   }
@@ -385,20 +590,40 @@ class TarBundleReader implements BundleReader {
     if (type !== 'file') {
       throw this.#fatal({ code: 'entry-type', entry: name, message: `${TYPE_NAMES[type ?? ''] ?? 'entry of an unknown type'} not allowed (regular files only)` });
     }
-    const entry = this.#order.next(name);
+    let entry: EntryPath | BundleProblem;
+    if (this.#order) {
+      entry = this.#order.next(name);
+    } else {
+      // Before the header the version is unknown: the header must come first, whatever the version.
+      const unsafe = unsafeNameReason(name);
+      entry = unsafe
+        ? { code: 'unsafe-path', entry: name, message: unsafe }
+        : name === HEADER_PATH
+          ? { section: 'header', path: name }
+          : { code: 'missing-header', entry: name, message: `expected the header ${HEADER_PATH} first (missing or out of order)` };
+    }
     if (isProblem(entry)) throw this.#fatal(entry);
     const size = tarEntry.header.size ?? -1;
     if (!Number.isSafeInteger(size) || size < 0) throw this.#fatal({ code: 'bad-size', entry: name, message: `invalid size ${size}` });
-    if (entry.section !== 'data') {
+    if (entry.section === 'chunk') {
+      if (size > this.#limits.maxChunkBytes) {
+        throw this.#fatal({ code: 'oversize', entry: name, message: `${formatBytes(size)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk` });
+      }
+    } else if (entry.section !== 'data') {
       if (size > this.#limits.maxJsonEntryBytes) {
         throw this.#fatal({ code: 'oversize', entry: name, message: `${formatBytes(size)} is over the ${formatBytes(this.#limits.maxJsonEntryBytes)} limit for a JSON entry` });
       }
-      this.#metadataBytes += size;
-      if (this.#metadataBytes > this.#limits.maxMetadataBytes) {
-        throw this.#fatal({ code: 'oversize', entry: name, message: `JSON entries total over the ${formatBytes(this.#limits.maxMetadataBytes)} limit` });
-      }
+      this.#countMetadata(name, size);
     }
     return { entry, tar: tarEntry };
+  }
+
+  /** Adds to the bytes of JSON held (decompressed size counts): over maxMetadataBytes is fatal. */
+  #countMetadata(name: string, bytes: number): void {
+    this.#metadataBytes += bytes;
+    if (this.#metadataBytes > this.#limits.maxMetadataBytes) {
+      throw this.#fatal({ code: 'oversize', entry: name, message: `JSON entries total over the ${formatBytes(this.#limits.maxMetadataBytes)} limit` });
+    }
   }
 
   /** Iterates an entry's bytes, turning stream failures (truncation, bad gzip) into one-line InputErrors. */

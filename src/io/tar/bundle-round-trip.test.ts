@@ -1,19 +1,19 @@
-// Writer → reader: documents and data come back exact, bytes are deterministic, tar headers fixed, data streamed.
+// Writer → reader (v1alpha2): documents and volumes come back exact, chunks deduplicated, bytes deterministic, data streamed.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { goodFixtures, writeFixture, type BundleFixture } from '../../../scripts/make-bad-bundles.ts';
-import { dataPath, type BundleHeader } from '../../bundle/index.ts';
+import { FIXTURE_CHUNK_SIZE, fixtureVolume, goodV1alpha2Fixtures, writeFixture, type BundleFixture } from '../../../scripts/make-bad-bundles.ts';
+import { volumeIndexPath, type BundleHeader, type ExportRecord, type VolumeIndex } from '../../bundle/index.ts';
+import { writeVolume } from '../chunks/write-volume.ts';
 import { InputError, InternalError } from '../../errors.ts';
 import { openBundle } from './bundle-reader.ts';
 import { createBundleWriter } from './bundle-writer.ts';
 import { readWholeBundle } from '../../testing/read-bundle.ts';
 
-const [minimal, withExport] = goodFixtures() as [BundleFixture, BundleFixture, BundleFixture];
+const [minimal, withData] = goodV1alpha2Fixtures() as [BundleFixture, BundleFixture];
 
 const readAll = (bytes: Buffer) => readWholeBundle(Readable.from([bytes]));
 
@@ -26,11 +26,16 @@ async function tarHeaders(bytes: Buffer) {
   return headers;
 }
 
+/** An export record listing volumes `names` of ns1 by their indexes. */
+function record(names: string[]): ExportRecord {
+  return { namespace: 'ns1', vmName: 'vm', exportName: 'e', phase: 'Ready', links: {}, data: names.map((volume) => ({ volume, format: 'raw', path: volumeIndexPath('ns1', volume) })) };
+}
+
 describe('bundle writer and reader', () => {
-  for (const fixture of [minimal, withExport]) {
+  for (const fixture of [minimal, withData]) {
     it(`reads back exactly what was written (${fixture.file})`, async () => {
       const bytes = await writeFixture(fixture);
-      assert.equal(bytes[0] === 0x1f && bytes[1] === 0x8b, fixture.gzip);
+      assert.ok(bytes[0] !== 0x1f, 'never gzipped as a whole');
       const { metadata, data, trailer } = await readAll(bytes);
       assert.deepEqual(metadata.header, fixture.header);
       assert.deepEqual(metadata.graph, fixture.graph);
@@ -41,27 +46,35 @@ describe('bundle writer and reader', () => {
       assert.deepEqual(metadata.refs, fixture.objects.map(({ ref }) => ref));
       assert.deepEqual(metadata.exports, fixture.exports.map(({ token: _token, ...record }) => record));
       assert.deepEqual(data, fixture.data);
-      for (const item of fixture.data) {
-        const listed = trailer.entries.find((entry) => entry.path === item.path);
-        assert.equal(listed?.sha256, createHash('sha256').update(item.bytes).digest('hex'));
-        assert.equal(listed?.size, item.bytes.byteLength);
-      }
     });
   }
 
-  it('writes the same bytes for the same input, tar and gzip', async () => {
-    for (const fixture of [minimal, withExport]) {
-      assert.deepEqual(await writeFixture(fixture), await writeFixture(fixture));
-    }
+  it('stores each chunk once, never a zero chunk, and lists every entry but the chunks in the trailer', async () => {
+    const { indexes, trailer } = await readAll(await writeFixture(withData));
+    const [disk, clone] = indexes as [VolumeIndex, VolumeIndex];
+    assert.deepEqual(clone.extents, disk.extents, 'the clone names the same chunks');
+    assert.deepEqual(
+      disk.extents.map((extent) => ('zero' in extent ? 'zero' : extent.stored.compression)),
+      ['zstd', 'zero', 'zstd', 'none'],
+    );
+    assert.equal(trailer.chunks?.count, 2, 'text once, the random tail once; zeros never');
+    assert.ok(trailer.entries.every((entry) => !entry.path.startsWith('chunks/')));
+    assert.deepEqual(trailer.entries.slice(-3).map((entry) => entry.path), ['exports/ns1/vm1.json.zst', 'volumes/ns1/disk1/index.json.zst', 'volumes/ns1/disk1-clone/index.json.zst']);
   });
 
-  it('writes fixed tar headers: regular files, mode 0644, uid/gid 0, no owner names, mtime from createdAt', async () => {
-    const bytes = gunzipSync(await writeFixture(withExport));
+  it('writes the same bytes for the same input', async () => {
+    for (const fixture of [minimal, withData]) assert.deepEqual(await writeFixture(fixture), await writeFixture(fixture));
+  });
+
+  it('writes fixed tar headers: regular files, mode 0644, uid/gid 0, no owner names, mtime from createdAt; metadata zstd, header and trailer plain', async () => {
+    const bytes = await writeFixture(withData);
     const headers = await tarHeaders(bytes);
-    assert.deepEqual(
-      headers.map((header) => header.name),
-      ['kvbackup.json', 'graph.json', ...minimal.objects.map((_, i) => headers[i + 2]?.name), 'exports/ns1/vm1.json', 'data/ns1/disk1/disk.img.gz', 'trailer.json'],
-    );
+    const names = headers.map((header) => header.name);
+    assert.deepEqual(names.slice(0, 2), ['kvbackup.json', 'graph.json.zst']);
+    assert.equal(names.at(-1), 'trailer.json');
+    assert.ok(names.filter((name) => name.startsWith('objects/')).every((name) => name.endsWith('.json.zst')));
+    assert.equal(names.filter((name) => /^chunks\/sha256\/[0-9a-f]{64}$/.test(name)).length, 2);
+    assert.ok(bytes.includes(Buffer.from('{"format":"kubectl-kvbackup","formatVersion":"v1alpha2"')), 'the header is plain JSON');
     for (const header of headers) {
       assert.equal(header.type, 'file');
       assert.equal(header.mode, 0o644);
@@ -73,11 +86,6 @@ describe('bundle writer and reader', () => {
     }
   });
 
-  it('writes a gzip header with mtime 0', async () => {
-    const bytes = await writeFixture(withExport);
-    assert.deepEqual([...bytes.subarray(4, 8)], [0, 0, 0, 0]);
-  });
-
   it('keeps the export token only when asked', async () => {
     const write = async (includeToken: boolean) => {
       const out = new PassThrough();
@@ -86,7 +94,7 @@ describe('bundle writer and reader', () => {
       const writer = createBundleWriter(out, { includeToken });
       await writer.writeHeader({ ...minimal.header, contents: { objects: 0, exports: 1, data: 0 } });
       await writer.writeGraph({ nodes: [], edges: [] });
-      await writer.writeExport({ ...(withExport.exports[0] as NonNullable<(typeof withExport.exports)[0]>), data: [] });
+      await writer.writeExport({ ...(withData.exports[0] as ExportRecord), token: 'not-written-unless-asked', data: [] });
       await writer.finish();
       return (await readAll(Buffer.concat(chunks))).metadata.exports[0]?.token;
     };
@@ -94,58 +102,74 @@ describe('bundle writer and reader', () => {
     assert.equal(await write(true), 'not-written-unless-asked');
   });
 
-  it('streams a 64 MiB data entry through without holding it', async () => {
+  it('streams a 64 MiB volume through writer and reader with backpressure, holding a few chunks at a time', async () => {
     const size = 64 * 1024 * 1024;
-    const chunk = Buffer.alloc(64 * 1024, 7);
     let produced = 0;
     let consumed = 0;
     let maxAhead = 0;
     async function* source() {
       while (produced < size) {
+        // Incompressible, so what the writer buffers (stored bytes) is what the producer made.
+        const chunk = randomBytes(1024 * 1024);
         produced += chunk.byteLength;
         maxAhead = Math.max(maxAhead, produced - consumed);
         yield chunk;
       }
     }
     const pipe = new PassThrough();
-    const path = dataPath('ns1', 'big', 'raw');
     const header: BundleHeader = { ...minimal.header, contents: { objects: 0, exports: 1, data: 1 } };
     const writing = (async () => {
-      // Plain tar, so the bytes in flight between writer and reader are data bytes (gzip would hide them).
       const writer = createBundleWriter(pipe);
       await writer.writeHeader(header);
       await writer.writeGraph({ nodes: [], edges: [] });
-      await writer.writeExport({ namespace: 'ns1', vmName: 'vm', exportName: 'e', phase: 'Ready', links: {}, data: [{ volume: 'big', format: 'raw', path, size }] });
-      await writer.writeData(path, source(), size);
-      return writer.finish();
+      await writer.writeExport(record(['big']));
+      const index = await writeVolume(writer, { namespace: 'ns1', volume: 'big', size }, source());
+      await writer.finish();
+      return index;
     })();
     const reader = await openBundle(pipe);
     await reader.metadata();
-    const hash = createHash('sha256');
+    let chunks = 0;
     for await (const entry of reader.dataEntries()) {
-      assert.equal(entry.size, size);
-      for await (const piece of entry.stream) {
-        consumed += (piece as Buffer).byteLength;
-        hash.update(piece as Buffer);
-      }
+      if (entry.kind !== 'chunk') continue;
+      chunks += 1;
+      consumed += 1024 * 1024;
+      await entry.read();
     }
     const trailer = await reader.finish();
-    await writing;
-    assert.equal(consumed, size);
-    assert.equal(trailer.entries.find((entry) => entry.path === path)?.sha256, hash.digest('hex'));
-    // Backpressure keeps the producer within a few buffers of the consumer: nowhere near the entry's size.
-    assert.ok(maxAhead < 8 * 1024 * 1024, `producer ran ${maxAhead} bytes ahead of the consumer`);
+    const index = await writing;
+    assert.equal(chunks, 64);
+    assert.equal(index.size, size);
+    assert.equal(trailer.chunks?.count, 64);
+    // Backpressure keeps the producer within a few chunks of the consumer: nowhere near the volume's size.
+    assert.ok(maxAhead < 16 * 1024 * 1024, `producer ran ${maxAhead} bytes ahead of the consumer`);
   });
 
   it('lets the caller skip data, or leave it unread, and still checks it', async () => {
-    const bytes = await writeFixture(withExport);
+    const bytes = await writeFixture(withData);
     const skipping = await openBundle(Readable.from([bytes]));
     await skipping.metadata();
     for await (const entry of skipping.dataEntries()) await entry.skip();
-    assert.equal((await skipping.finish()).entries.length, 8);
+    assert.equal((await skipping.finish()).entries.length, 9);
     const ignoring = await openBundle(Readable.from([bytes]));
     await ignoring.metadata();
-    assert.equal((await ignoring.finish()).entries.length, 8);
+    assert.equal((await ignoring.finish()).entries.length, 9);
+  });
+
+  it('deduplicates chunks added concurrently by two volumes', async () => {
+    const out = new PassThrough();
+    const collected: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => collected.push(chunk));
+    const writer = createBundleWriter(out);
+    await writer.writeHeader({ ...minimal.header, contents: { objects: 0, exports: 1, data: 2 } });
+    await writer.writeGraph({ nodes: [], edges: [] });
+    await writer.writeExport(record(['a', 'b']));
+    const volume = fixtureVolume();
+    await Promise.all(['a', 'b'].map((name) => writeVolume(writer, { namespace: 'ns1', volume: name, chunkSize: FIXTURE_CHUNK_SIZE }, [volume])));
+    const trailer = await writer.finish();
+    assert.equal(trailer.chunks?.count, 2);
+    const { data } = await readAll(Buffer.concat(collected));
+    assert.deepEqual(data.map((item) => item.bytes.equals(volume)), [true, true]);
   });
 });
 
@@ -158,7 +182,7 @@ describe('bundle reader limits', () => {
 
   it('bounds the number of entries', async () => {
     const reader = await openBundle(Readable.from([await writeFixture(minimal)]), { limits: { maxEntries: 3 } });
-    await assert.rejects(reader.metadata(), /bundle entry objects\/core\/PersistentVolumeClaim\/ns1\/disk1.json: more than 3 entries/);
+    await assert.rejects(reader.metadata(), /bundle entry objects\/core\/PersistentVolumeClaim\/ns1\/disk1.json.zst: more than 3 entries/);
   });
 });
 
@@ -193,18 +217,28 @@ describe('bundle writer rules', () => {
     await assert.rejects(v.writeObject({ ...first.ref, name: 'other' }, first.object), /holds ConfigMap ns1\/cm1, not ConfigMap ns1\/other/);
   });
 
-  it('refuses data of the wrong length and data no export record lists', async () => {
-    const path = dataPath('ns1', 'd', 'raw');
+  it('refuses an index naming a chunk it was not given, and an index no export record lists', async () => {
     const w = writer();
     await w.writeHeader({ ...minimal.header, contents: { objects: 0, exports: 1, data: 1 } });
     await w.writeGraph({ nodes: [], edges: [] });
-    await w.writeExport({ namespace: 'ns1', vmName: 'vm', exportName: 'e', phase: 'Ready', links: {}, data: [{ volume: 'd', format: 'raw', path, size: 4 }] });
-    await assert.rejects(w.writeData(path, Readable.from([Buffer.from('abc')]), 4), /data is 3 bytes, declared 4/);
-    await assert.rejects(w.finish(), /data is 3 bytes/, 'the writer stays failed');
+    await w.writeExport(record(['d']));
+    const sha256 = createHash('sha256').update('x').digest('hex');
+    const index: VolumeIndex = { namespace: 'ns1', volume: 'd', size: 1, sha256, chunkSize: FIXTURE_CHUNK_SIZE, format: 'raw', extents: [{ offset: 0, length: 1, sha256, stored: { size: 1, sha256, compression: 'none' } }] };
+    await assert.rejects(w.addVolumeIndex(index), /names chunk [0-9a-f]{64}, which was not added before the index/);
+    await assert.rejects(w.finish(), /was not added/, 'the writer stays failed');
     const v = writer();
     await v.writeHeader({ ...minimal.header, contents: { objects: 0, exports: 0, data: 1 } });
     await v.writeGraph({ nodes: [], edges: [] });
-    await assert.rejects(v.writeData(path, Readable.from([Buffer.from('abcd')]), 4), /not listed in any export record/);
+    await assert.rejects(writeVolume(v, { namespace: 'ns1', volume: 'd' }, [Buffer.from('abcd')]), /volume index not listed in any export record/);
+  });
+
+  it('refuses an index whose extents do not cover the volume', async () => {
+    const w = writer();
+    await w.writeHeader({ ...minimal.header, contents: { objects: 0, exports: 1, data: 1 } });
+    await w.writeGraph({ nodes: [], edges: [] });
+    await w.writeExport(record(['d']));
+    const index: VolumeIndex = { namespace: 'ns1', volume: 'd', size: 2 * FIXTURE_CHUNK_SIZE, sha256: 'a'.repeat(64), chunkSize: FIXTURE_CHUNK_SIZE, format: 'raw', extents: [{ offset: 0, length: FIXTURE_CHUNK_SIZE, zero: true }] };
+    await assert.rejects(w.addVolumeIndex(index), /extents cover 65536 bytes but the volume size is 131072/);
   });
 
   it('refuses to finish when the header counts differ from what was written', async () => {

@@ -1,47 +1,51 @@
-// Streams a v1alpha1 bundle to a Writable: entries in the enforced order, fixed tar headers, optional gzip, no seeking.
+// Streams a v1alpha2 bundle to a Writable: entries in the enforced order, fixed tar headers, chunks deduplicated, no seeking.
 
 import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import tar, { type Header as TarHeader, type Pack } from 'tar-stream';
 import {
+  BUNDLE_FORMAT_VERSION,
   buildTrailer,
   canonicalExportRecord,
   canonicalHeader,
+  canonicalVolumeIndex,
   checkExportRecord,
   checkObject,
+  chunkPath,
   DataReferences,
   DEFAULT_LIMITS,
   encodeJson,
   EntryOrder,
   exportPath,
   formatBytes,
-  GRAPH_PATH,
+  graphPath,
   HEADER_PATH,
   isProblem,
+  isZeroExtent,
   objectPath,
   problemError,
   schemaProblem,
   TRAILER_PATH,
+  volumeIndexPath,
+  volumeIndexProblem,
   type BundleHeader,
   type BundleLimits,
   type EntryPath,
   type ExportRecord,
+  type StoredChunkRef,
   type Trailer,
   type TrailerEntry,
+  type VolumeIndex,
 } from '../../bundle/index.ts';
 import { InputError, InternalError } from '../../errors.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
-
-/** The gzip level every bundle is written with, so the same input gives the same bytes. */
-export const GZIP_LEVEL = 6;
+import type { ChunkStore } from '../chunks/chunker.ts';
+import { zstdEncodeSync, type EncodedChunk } from '../chunks/codec.ts';
 
 export interface BundleWriterOptions {
-  /** Gzip the tar (level GZIP_LEVEL; the gzip header carries mtime 0). */
-  gzip?: boolean;
   /** Keep export records' `token`; without it the token is dropped before writing. */
   includeToken?: boolean;
   /** End `out` when the bundle is complete (default true). */
@@ -49,8 +53,13 @@ export interface BundleWriterOptions {
   limits?: Partial<BundleLimits>;
 }
 
-/** Writes one bundle. Calls must follow the layout order; each returns once its entry is handed to the stream. */
-export interface BundleWriter {
+/**
+ * Writes one v1alpha2 bundle. Header, graph, objects and export records come first, in that order, one call at a
+ * time. Then the data section: `addChunk`/`copyChunk` and `addVolumeIndex` in any interleaving, also concurrently
+ * (calls are queued and written in call order), as long as every chunk an index names was added before the index.
+ * It is a `ChunkStore`, so `VolumeChunker`s write into it directly.
+ */
+export interface BundleWriter extends ChunkStore {
   writeHeader(header: BundleHeader): Promise<void>;
   writeGraph(graph: Graph): Promise<void>;
   /**
@@ -58,9 +67,26 @@ export interface BundleWriter {
    * object carries its namespace (apply the default namespace before writing). Objects come sorted by ref.
    */
   writeObject(ref: ObjectRef, object: KubeObject): Promise<void>;
+  /** Writes an export record; its `data[]` lists the volume indexes (`volumeIndexPath`) the data section will hold. */
   writeExport(record: ExportRecord): Promise<void>;
-  /** Streams volume data listed by an export record; `size` must be the declared size and the exact byte count. */
-  writeData(path: string, data: Readable | AsyncIterable<Uint8Array>, size: number): Promise<void>;
+  /**
+   * Stores `chunks/sha256/<chunk.sha256>` unless a chunk with that digest already is (then nothing is written);
+   * resolves with how the chunk is stored in the bundle, once its entry is handed to the stream.
+   */
+  addChunk(chunk: EncodedChunk): Promise<StoredChunkRef>;
+  /** How the chunk with this content sha256 is stored in this bundle so far; undefined when it is not. */
+  storedChunk(sha256: string): StoredChunkRef | undefined;
+  /**
+   * Copies a chunk entry verbatim from another bundle (transform): `stored` is its tar entry's bytes, not decoded.
+   * The volume index that names it afterwards says how it is stored and is checked against its size.
+   * @returns false when the bundle already holds that chunk (nothing written).
+   */
+  copyChunk(sha256: string, stored: Uint8Array): Promise<boolean>;
+  /**
+   * Writes `volumes/<namespace>/<volume>/index.json.zst` after checking its layout and that every chunk it names
+   * is already stored, the same way. The volume must be listed by an export record.
+   */
+  addVolumeIndex(index: VolumeIndex): Promise<void>;
   /** Checks the header's counts, writes the trailer, ends the tar and waits until `out` has everything. */
   finish(): Promise<Trailer>;
   /** Stops writing: destroys the tar stream (and `out`) with `error`. */
@@ -72,6 +98,12 @@ export function createBundleWriter(out: Writable, options: BundleWriterOptions =
   return new TarBundleWriter(out, options);
 }
 
+/** What the writer knows of a chunk it stored: the full ref when it encoded it, only the size for a verbatim copy. */
+interface ChunkRecord {
+  size: number;
+  ref?: StoredChunkRef;
+}
+
 class TarBundleWriter implements BundleWriter {
   readonly #pack = tar.pack();
   readonly #done: Promise<void>;
@@ -79,25 +111,30 @@ class TarBundleWriter implements BundleWriter {
   readonly #limits: BundleLimits;
   readonly #order: EntryOrder;
   readonly #entries: TrailerEntry[] = [];
-  readonly #data = new DataReferences();
+  readonly #data = new DataReferences(BUNDLE_FORMAT_VERSION);
+  readonly #chunks = new Map<string, ChunkRecord>();
+  #chunkBytes = 0;
   #header: BundleHeader | undefined;
   #mtime = new Date(0);
   #counts = { objects: 0, exports: 0, data: 0 };
   #failed: Error | undefined;
-  #busy = false;
+  /** Every entry write waits for the one before: the tar is one stream. */
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Entry bytes handed to tar-stream, and bytes `out` has taken: their difference is what is buffered. */
+  #packed = 0;
+  #delivered = 0;
+  #onDelivered: (() => void)[] = [];
 
   constructor(out: Writable, options: BundleWriterOptions) {
     this.#includeToken = options.includeToken ?? false;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.#order = new EntryOrder(this.#limits.maxEntries);
+    this.#order = new EntryOrder(this.#limits.maxEntries, BUNDLE_FORMAT_VERSION);
     // tar-stream's Pack is a streamx Readable; Node's pipeline drives it like any readable stream.
     const packed = this.#pack as unknown as Readable;
     const end = options.end ?? true;
-    // tar-stream emits every header, body and padding as its own chunk; gathering them first spares gzip and the
+    // tar-stream emits every header, body and padding as its own chunk; gathering the small ones first spares the
     // file one round trip to the thread pool per chunk (three per entry).
-    this.#done = options.gzip
-      ? pipeline(packed, coalesce, createGzip({ level: GZIP_LEVEL }), out, { end })
-      : pipeline(packed, coalesce, out, { end });
+    this.#done = pipeline(packed, (source: AsyncIterable<Uint8Array>) => this.#coalesce(source), out, { end });
     // Failures surface through the calls (and finish); never as an unhandled rejection.
     this.#done.catch((error: unknown) => {
       this.#failed ??= error instanceof Error ? error : new Error(String(error));
@@ -106,16 +143,18 @@ class TarBundleWriter implements BundleWriter {
 
   async writeHeader(header: BundleHeader): Promise<void> {
     await this.#step(HEADER_PATH, async (path) => {
-      const problem = schemaProblem('header.v1alpha1', path, header);
+      if (header.formatVersion !== BUNDLE_FORMAT_VERSION) throw new InternalError(`bundle header: formatVersion ${header.formatVersion}, but this writer writes ${BUNDLE_FORMAT_VERSION}`);
+      const problem = schemaProblem(`header.${BUNDLE_FORMAT_VERSION}`, path, header);
       if (problem) throw problemError(problem);
       this.#header = canonicalHeader(header);
       this.#mtime = new Date(Math.max(0, Math.floor(Date.parse(header.createdAt) / 1000)) * 1000);
-      await this.#writeJson(path, this.#header);
+      // The header stays plain JSON: a reader learns the version before anything else.
+      await this.#writeJson(path, this.#header, { compress: false });
     });
   }
 
   async writeGraph(graph: Graph): Promise<void> {
-    await this.#step(GRAPH_PATH, async (path) => {
+    await this.#step(graphPath(BUNDLE_FORMAT_VERSION), async (path) => {
       const problem = schemaProblem('graph.v1alpha1', path, graph);
       if (problem) throw problemError(problem);
       await this.#writeJson(path, graph);
@@ -123,7 +162,7 @@ class TarBundleWriter implements BundleWriter {
   }
 
   async writeObject(ref: ObjectRef, object: KubeObject): Promise<void> {
-    await this.#step(objectPath(ref), async (path, entry) => {
+    await this.#step(objectPath(ref, BUNDLE_FORMAT_VERSION), async (path, entry) => {
       if (entry.section !== 'object') throw new InternalError(`${path} is not an object path`);
       const problem = checkObject(entry, object);
       if (problem) throw problemError(problem);
@@ -133,9 +172,9 @@ class TarBundleWriter implements BundleWriter {
   }
 
   async writeExport(record: ExportRecord): Promise<void> {
-    await this.#step(exportPath(record.namespace, record.vmName), async (path, entry) => {
+    await this.#step(exportPath(record.namespace, record.vmName, BUNDLE_FORMAT_VERSION), async (path, entry) => {
       if (entry.section !== 'export') throw new InternalError(`${path} is not an export record path`);
-      const problem = checkExportRecord(entry, record);
+      const problem = checkExportRecord(entry, record, BUNDLE_FORMAT_VERSION);
       if (problem) throw problemError(problem);
       const problems = this.#data.declare(record);
       if (problems[0]) throw problemError(problems[0]);
@@ -144,28 +183,57 @@ class TarBundleWriter implements BundleWriter {
     });
   }
 
-  async writeData(path: string, data: Readable | AsyncIterable<Uint8Array>, size: number): Promise<void> {
-    await this.#step(path, async () => {
-      if (!Number.isSafeInteger(size) || size < 0) throw new InternalError(`bundle entry ${path}: invalid size ${size}`);
-      const problem = this.#data.written(path, size);
-      if (problem) throw problemError(problem);
-      const hash = createHash('sha256');
-      let written = 0;
-      const entryDone = this.#entryDone(path, size);
-      const sink = this.#pack.entry(this.#tarHeader(path, size), entryDone.callback);
-      // A failing entry reports through its callback; an 'error' event without a listener would crash the process.
-      sink.on('error', () => {});
-      for await (const chunk of data) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
-        written += bytes.byteLength;
-        if (written > size) throw new InputError(`bundle entry ${path}: data is longer than the declared ${size} bytes`);
-        hash.update(bytes);
-        if (!sink.write(bytes)) await drained(sink);
+  storedChunk(sha256: string): StoredChunkRef | undefined {
+    return this.#chunks.get(sha256)?.ref;
+  }
+
+  async addChunk(chunk: EncodedChunk): Promise<StoredChunkRef> {
+    const ref: StoredChunkRef = { size: chunk.stored.byteLength, sha256: chunk.storedSha256, compression: chunk.compression };
+    let result = ref;
+    await this.#step(chunkPath(chunk.sha256), async (path) => {
+      const known = this.#chunks.get(chunk.sha256);
+      if (known) {
+        // Added concurrently by another volume, or copied: the first one stored is the one every index names.
+        known.ref ??= ref;
+        result = known.ref;
+        return;
       }
-      if (written !== size) throw new InputError(`bundle entry ${path}: data is ${written} bytes, declared ${size}`);
-      sink.end(undefined);
-      await entryDone.promise;
-      this.#entries.push({ path, size, sha256: hash.digest('hex') });
+      if (chunk.stored.byteLength > chunk.length || chunk.length > this.#limits.maxChunkBytes) {
+        throw new InternalError(`${path}: stored ${chunk.stored.byteLength} bytes for a ${chunk.length}-byte chunk`);
+      }
+      await this.#writeChunk(path, chunk.sha256, chunk.stored, ref);
+    }, { chunk: true });
+    return result;
+  }
+
+  async copyChunk(sha256: string, stored: Uint8Array): Promise<boolean> {
+    let written = false;
+    await this.#step(chunkPath(sha256), async (path) => {
+      if (this.#chunks.has(sha256)) return;
+      if (stored.byteLength > this.#limits.maxChunkBytes) throw new InputError(`bundle entry ${path}: ${formatBytes(stored.byteLength)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk`);
+      await this.#writeChunk(path, sha256, stored, undefined);
+      written = true;
+    }, { chunk: true });
+    return written;
+  }
+
+  async addVolumeIndex(index: VolumeIndex): Promise<void> {
+    await this.#step(volumeIndexPath(index.namespace, index.volume), async (path) => {
+      const canonical = canonicalVolumeIndex(index);
+      const schema = schemaProblem('volume-index.v1alpha2', path, canonical);
+      if (schema) throw problemError(schema);
+      const layout = volumeIndexProblem(path, canonical);
+      if (layout) throw problemError(layout);
+      for (const extent of canonical.extents) {
+        if (isZeroExtent(extent)) continue;
+        const known = this.#chunks.get(extent.sha256);
+        if (!known) throw new InternalError(`${path}: names chunk ${extent.sha256}, which was not added before the index`);
+        if (known.size !== extent.stored.size) throw problemError({ code: 'index-stored-size', entry: path, message: `chunk ${extent.sha256} is stored as ${known.size} bytes, the index says ${extent.stored.size}` });
+        known.ref ??= extent.stored;
+      }
+      const listed = this.#data.written(path);
+      if (listed) throw problemError(listed);
+      await this.#writeJson(path, canonical);
       this.#counts.data += 1;
     });
   }
@@ -182,10 +250,10 @@ class TarBundleWriter implements BundleWriter {
           throw new InternalError(`bundle header says contents.${key} is ${header.contents[key]} but ${this.#counts[key]} were written`);
         }
       }
-      trailer = buildTrailer(this.#entries);
-      const problem = schemaProblem('trailer.v1alpha1', path, trailer);
+      trailer = buildTrailer(this.#entries, { count: this.#chunks.size, storedBytes: this.#chunkBytes });
+      const problem = schemaProblem(`trailer.${BUNDLE_FORMAT_VERSION}`, path, trailer);
       if (problem) throw problemError(problem);
-      await this.#writeJson(path, trailer, false);
+      await this.#writeJson(path, trailer, { compress: false, record: false });
       this.#pack.finalize();
     });
     await this.#done;
@@ -198,33 +266,79 @@ class TarBundleWriter implements BundleWriter {
     this.#pack.destroy(error);
   }
 
-  /** Runs one entry's write: one at a time, in order, and the writer stays failed after any error. */
-  async #step(path: string, write: (path: string, entry: EntryPath) => Promise<void>): Promise<void> {
-    if (this.#failed) throw this.#failed;
-    if (this.#busy) throw new InternalError(`bundle entry ${path}: written while another entry is still being written`);
-    const entry = this.#order.next(path);
-    if (isProblem(entry)) throw new InternalError(`bundle entry ${entry.entry ?? path}: ${entry.message}`);
-    this.#busy = true;
+  /**
+   * Runs one entry's write after every earlier one, and leaves the writer failed after any error. The order check
+   * happens in turn too, so concurrent data-section calls are checked in the order they are written.
+   */
+  async #step(path: string, write: (path: string, entry: EntryPath) => Promise<void>, options: { chunk?: boolean } = {}): Promise<void> {
+    const run = async () => {
+      if (this.#failed) throw this.#failed;
+      // A chunk already stored writes nothing: it is not a new entry for the order check.
+      if (!(options.chunk && this.#chunks.has(path.slice(path.lastIndexOf('/') + 1)))) {
+        const entry = this.#order.next(path);
+        if (isProblem(entry)) throw new InternalError(`bundle entry ${entry.entry ?? path}: ${entry.message}`);
+        await write(path, entry);
+      } else {
+        await write(path, { section: 'chunk', path, sha256: path.slice(path.lastIndexOf('/') + 1) });
+      }
+    };
+    const turn = this.#queue.then(run, run);
+    this.#queue = turn.catch(() => {});
     try {
-      await write(path, entry);
+      await turn;
     } catch (error) {
       this.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
-    } finally {
-      this.#busy = false;
     }
   }
 
-  async #writeJson(path: string, value: unknown, record = true): Promise<void> {
-    const bytes = encodeJson(value);
-    if (bytes.byteLength > this.#limits.maxJsonEntryBytes) {
-      throw new InputError(`bundle entry ${path}: ${formatBytes(bytes.byteLength)} is over the ${formatBytes(this.#limits.maxJsonEntryBytes)} limit for a JSON entry`);
+  async #writeChunk(path: string, sha256: string, stored: Uint8Array, ref: StoredChunkRef | undefined): Promise<void> {
+    if (this.#chunks.size >= this.#limits.maxChunks) throw new InputError(`bundle entry ${path}: more than ${this.#limits.maxChunks} chunks`);
+    const record: ChunkRecord = ref ? { size: stored.byteLength, ref } : { size: stored.byteLength };
+    // Registered before the bytes are out, so a concurrent volume finds it; failures fail the whole writer anyway.
+    this.#chunks.set(sha256, record);
+    await this.#writeEntry(path, stored);
+    this.#chunkBytes += stored.byteLength;
+  }
+
+  async #writeJson(path: string, value: unknown, options: { compress?: boolean; record?: boolean } = {}): Promise<void> {
+    const json = encodeJson(value);
+    if (json.byteLength > this.#limits.maxJsonEntryBytes) {
+      throw new InputError(`bundle entry ${path}: ${formatBytes(json.byteLength)} is over the ${formatBytes(this.#limits.maxJsonEntryBytes)} limit for a JSON entry`);
     }
+    const bytes = options.compress === false ? json : zstdEncodeSync(json);
+    await this.#writeEntry(path, bytes);
+    if (options.record !== false) this.#entries.push({ path, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+
+  async #writeEntry(path: string, bytes: Uint8Array): Promise<void> {
     const done = this.#entryDone(path, bytes.byteLength);
     const sink = this.#pack.entry(this.#tarHeader(path, bytes.byteLength), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), done.callback);
+    // A failing entry reports through its callback; an 'error' event without a listener would crash the process.
     sink.on('error', () => {});
     await done.promise;
-    if (record) this.#entries.push({ path, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+    this.#packed += bytes.byteLength;
+    // tar-stream takes whole entries without backpressure: wait until `out` has taken all but MAX_AHEAD_BYTES.
+    while (this.#packed - this.#delivered > MAX_AHEAD_BYTES && !this.#failed) {
+      await new Promise<void>((resolve) => this.#onDelivered.push(resolve));
+    }
+  }
+
+  /**
+   * Passes the packed bytes on unchanged, gathering small pieces into at least COALESCE_BYTES (the last may be
+   * shorter) and counting what `out` has taken, which is what paces the writer.
+   */
+  async *#coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+    for await (const piece of coalesce(source)) {
+      yield piece;
+      this.#delivered += piece.byteLength;
+      const waiting = this.#onDelivered;
+      this.#onDelivered = [];
+      for (const resolve of waiting) resolve();
+    }
+    // Wake any waiter when the stream ends or fails.
+    this.#delivered = Number.POSITIVE_INFINITY;
+    for (const resolve of this.#onDelivered) resolve();
   }
 
   #tarHeader(path: string, size: number): TarHeader {
@@ -247,13 +361,19 @@ class TarBundleWriter implements BundleWriter {
 
 /** Chunks gathered before they go on: large enough that per-chunk costs vanish, small next to the data they carry. */
 export const COALESCE_BYTES = 64 * 1024;
+/** Most bytes the writer lets tar-stream hold that `out` has not taken yet: a few chunks. */
+export const MAX_AHEAD_BYTES = 4 * 1024 * 1024;
 
 /** Passes the bytes on unchanged, in chunks of at least COALESCE_BYTES (the last one may be shorter). */
 async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   let parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of source) {
-    if (size === 0 && chunk.byteLength >= COALESCE_BYTES) {
+    if (chunk.byteLength >= COALESCE_BYTES) {
+      // A large body (a chunk) goes on as it is, after what was gathered before it: never copied.
+      if (size > 0) yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       continue;
     }
@@ -267,32 +387,3 @@ async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buff
   }
   if (size > 0) yield Buffer.concat(parts, size);
 }
-
-/** Resolves when a streamx writable can take more, rejects when it fails or closes first. */
-function drained(sink: StreamxWritable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      sink.off('drain', onDrain);
-      sink.off('error', onError);
-      sink.off('close', onClose);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onError = (error: unknown) => {
-      cleanup();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new Error('tar entry closed before its data was written'));
-    };
-    sink.on('drain', onDrain);
-    sink.on('error', onError);
-    sink.on('close', onClose);
-  });
-}
-
-/** The writable tar-stream returns for one entry (a streamx Writable). */
-type StreamxWritable = ReturnType<Pack['entry']>;

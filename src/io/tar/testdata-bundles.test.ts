@@ -7,16 +7,14 @@ import { Readable } from 'node:stream';
 import { badBundles, goodFixtures, writeFixture } from '../../../scripts/make-bad-bundles.ts';
 import { BundleInputError } from '../../bundle/index.ts';
 import { InputError } from '../../errors.ts';
+import { readWholeBundle } from '../../testing/read-bundle.ts';
 import { openBundle } from './bundle-reader.ts';
 
 const root = new URL('../../../testdata/bundles/', import.meta.url);
 
-/** Reads a whole bundle the way `transform` would: metadata, every data entry consumed, then the trailer. */
+/** Reads a whole bundle: metadata, every data entry consumed (v1alpha2 volumes rebuilt and checked), the trailer. */
 async function readBundle(input: Readable): Promise<void> {
-  const reader = await openBundle(input);
-  await reader.metadata();
-  for await (const entry of reader.dataEntries()) for await (const _chunk of entry.stream) void _chunk;
-  await reader.finish();
+  await readWholeBundle(input);
 }
 
 /** Each bad bundle and the one-line message it must fail with. */
@@ -37,7 +35,7 @@ const BAD: Record<string, RegExp> = {
   'missing-header.tar': /^bundle entry graph\.json: expected the header kvbackup\.json first/,
   'missing-trailer.tar': /^bundle: no trailer trailer\.json/,
   'header-not-first.tar': /^bundle entry graph\.json: expected the header kvbackup\.json first/,
-  'unknown-version.tar': /^bundle entry kvbackup\.json: unsupported bundle version v9 \(this tool reads v1alpha1\)$/,
+  'unknown-version.tar': /^bundle entry kvbackup\.json: unsupported bundle version v9 \(this tool reads v1alpha1 and v1alpha2\)$/,
   'oversize-entry.tar': /^bundle entry objects\/core\/ConfigMap\/ns1\/big\.json: 100 MiB is over the 64 MiB limit for a JSON entry$/,
   'duplicate-entry.tar': /^bundle entry objects\/kubevirt\.io\/VirtualMachine\/ns1\/vm1\.json: duplicate entry$/,
   'extra-entry-after-trailer.tar': /^bundle entry objects\/core\/Secret\/ns1\/late\.json: entry after the trailer/,
@@ -78,20 +76,12 @@ describe('testdata bundles', () => {
 
   for (const fixture of goodFixtures()) {
     it(`reads good/${fixture.file} back to its documents`, async () => {
-      const reader = await openBundle(createReadStream(new URL(`good/${fixture.file}`, root)));
-      const metadata = await reader.metadata();
+      const { metadata, data } = await readWholeBundle(createReadStream(new URL(`good/${fixture.file}`, root)));
       assert.deepEqual(metadata.header, fixture.header);
       assert.deepEqual(metadata.graph, fixture.graph);
       assert.deepEqual(metadata.objects.map((sourced) => sourced.object), fixture.objects.map(({ object }) => object));
       assert.deepEqual(metadata.exports, fixture.exports.map(({ token: _token, ...record }) => record));
-      const data: { path: string; bytes: Buffer }[] = [];
-      for await (const entry of reader.dataEntries()) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of entry.stream) chunks.push(chunk as Buffer);
-        data.push({ path: entry.path, bytes: Buffer.concat(chunks) });
-      }
       assert.deepEqual(data, fixture.data);
-      await reader.finish();
     });
   }
 
