@@ -90,6 +90,7 @@ export async function writeVolumeData(
 ): Promise<VolumeOutcome[]> {
   const store = serialized(writer, options.replayedRefs);
   const outcomes: VolumeOutcome[] = [];
+  const chunkers: VolumeChunker[] = [];
   const jobs = plans.map((plan): VolumeJob => {
     const key = `${plan.namespace}/${plan.volume}`;
     const label = `${key} (${plan.vmName})`;
@@ -109,6 +110,7 @@ export async function writeVolumeData(
           ...(info.size !== undefined ? { size: info.size } : {}),
           onCommit: (extent: VolumeExtent) => options.journal?.chunk(journalLine(key, extent)),
         });
+        chunkers.push(chunker);
       },
       async write(bytes, fetched) {
         if (!fetched) outcome.reusedBytes += bytes.length;
@@ -138,7 +140,13 @@ export async function writeVolumeData(
       },
     };
   });
-  await options.fetch(jobs, { parallel: options.parallel, chunkSize: chunkSizeFor(undefined), signal: options.signal, onRequest: options.onRequest, onRetry: options.onRetry });
+  try {
+    await options.fetch(jobs, { parallel: options.parallel, chunkSize: chunkSizeFor(undefined), signal: options.signal, onRequest: options.onRequest, onRetry: options.onRetry });
+  } catch (error) {
+    // The chunks fetched before the failure are committed, so the partial bundle keeps them for --resume.
+    await Promise.all(chunkers.map((chunker) => chunker.drain()));
+    throw error;
+  }
   return outcomes.sort((a, b) => (a.namespace + '/' + a.volume < b.namespace + '/' + b.volume ? -1 : 1));
 }
 

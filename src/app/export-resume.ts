@@ -36,7 +36,7 @@ export async function readPartialExport(paths: { partial: string; journal: strin
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: `${paths.partial} is gone` };
     throw error;
   }
-  if (!state.metadataComplete) return { missing: `the interrupted export had not written its metadata yet` };
+  if (!state.metadataComplete || entries[0]?.path !== 'kvbackup.json') return { missing: `the interrupted export had not written its metadata yet` };
   const handle = await open(paths.partial, 'r');
   try {
     const records: ExportRecord[] = [];

@@ -263,7 +263,7 @@ class ExportRun {
         await writer.finish();
         await output.commit();
       } catch (error) {
-        writer?.abort(error instanceof Error ? error : new Error(String(error)));
+        await writer?.close();
         await output.abort();
         if (output.kept) this.#keepForResume(output);
         throw error;
@@ -423,7 +423,9 @@ class ExportRun {
       if (plans.length > 0) await this.#writeData(writer, plans, journal);
       await writer.finish();
     } catch (error) {
-      writer.abort(error instanceof Error ? error : new Error(String(error)));
+      // Past the journal, every complete entry reaches the partial file for --resume; before it, nothing is kept.
+      if (output instanceof ResumableOutput && output.journal) await writer.close();
+      else writer.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
   }

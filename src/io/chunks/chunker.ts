@@ -211,6 +211,14 @@ export class VolumeChunker {
     };
   }
 
+  /**
+   * Waits until every chunk admitted so far is committed (stored and entered in the index), without flushing a
+   * partial chunk or finishing: an interrupted export keeps what its chunks reached. Resolves early on failure.
+   */
+  async drain(): Promise<void> {
+    while (this.#admitted.size > 0 && !this.#failed && !(this.#ready.size === this.#admitted.size && !this.#ready.has(this.#nextCommit))) await this.#changed();
+  }
+
   /** Stops: pending and later calls reject with `error`. */
   abort(error: Error): void {
     this.#failed ??= error;

@@ -91,6 +91,11 @@ export interface BundleWriter extends ChunkStore {
   finish(): Promise<Trailer>;
   /** Stops writing: destroys the tar stream (and `out`) with `error`. */
   abort(error?: Error): void;
+  /**
+   * Ends the tar after every entry added so far, without a trailer, and waits until `out` has them: an interrupted
+   * export keeps a partial bundle whose complete entries a rerun (`export --resume`) continues from.
+   */
+  close(): Promise<void>;
 }
 
 /** Starts a bundle on `out`; nothing is written until `writeHeader`. */
@@ -264,6 +269,14 @@ class TarBundleWriter implements BundleWriter {
   abort(error: Error = new Error('bundle writing aborted')): void {
     this.#failed ??= error;
     this.#pack.destroy(error);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    if (this.#failed) return;
+    this.#failed = new InternalError('bundle closed without a trailer');
+    this.#pack.finalize();
+    await this.#done.catch(() => {});
   }
 
   /**
