@@ -39,12 +39,16 @@ export interface JournalState {
   chunks: JournalChunk[];
 }
 
-/** An open journal: lines are buffered and reach the disk (fsynced) on `flush`, at most every `intervalMs`. */
+/**
+ * An open journal. Lines are written as they come (a process killed outright loses only the last few), and every
+ * `intervalMs` the partial bundle and then the journal are fsynced (what survives a power loss). Order does not
+ * matter for correctness: a rerun checks every chunk a line names against the bundle before reusing it.
+ */
 export interface ExportJournal {
   readonly path: string;
   metadataComplete(): void;
   chunk(entry: JournalChunk): void;
-  /** Writes the buffered lines and fsyncs them; `before` runs first (it fsyncs the bundle the lines describe). */
+  /** Writes the pending lines, runs `before` (it fsyncs the bundle the lines describe), then fsyncs the journal. */
   flush(before?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
   remove(): Promise<void>;
@@ -52,32 +56,50 @@ export interface ExportJournal {
 
 /**
  * Creates the journal (mode 0600: it holds the export tokens until the export finishes) with its header, or opens
- * an existing one for appending. Flushes run every `intervalMs` in the background through `beforeFlush`, which
- * fsyncs the partial bundle first, so a line never describes bytes that could be lost while the line survives.
+ * an existing one for appending; `beforeFlush` fsyncs the partial bundle on every periodic flush.
  */
 export async function openJournal(path: string, header: JournalHeader | undefined, options: { intervalMs?: number; beforeFlush?: () => Promise<void> } = {}): Promise<ExportJournal> {
   const handle: FileHandle = header ? await open(path, 'wx', PRIVATE_FILE_MODE) : await open(path, 'a');
   await handle.chmod(PRIVATE_FILE_MODE);
   let pending: string[] = header ? [JSON.stringify(header)] : [];
-  let flushing: Promise<void> = Promise.resolve();
+  let writing: Promise<void> = Promise.resolve();
+  let scheduled = false;
   let closed = false;
-  const flush = (before = options.beforeFlush): Promise<void> => {
-    flushing = flushing.then(async () => {
+  /** Appends the pending lines, one write at a time, in order. */
+  const write = (): Promise<void> => {
+    writing = writing.then(async () => {
       if (closed || pending.length === 0) return;
       const lines = pending;
       pending = [];
-      await before?.();
       await handle.write(`${lines.join('\n')}\n`);
+    });
+    return writing;
+  };
+  const add = (line: string) => {
+    pending.push(line);
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void write().catch(() => {});
+    });
+  };
+  const flush = async (before = options.beforeFlush): Promise<void> => {
+    await write();
+    writing = writing.then(async () => {
+      if (closed) return;
+      await before?.();
       await handle.sync();
     });
-    return flushing;
+    return writing;
   };
   if (header) await flush(async () => {});
   const timer = setInterval(() => void flush().catch(() => {}), options.intervalMs ?? 1000);
   timer.unref();
   const close = async () => {
     clearInterval(timer);
-    await flushing.catch(() => {});
+    await write().catch(() => {});
+    await writing.catch(() => {});
     if (!closed) {
       closed = true;
       await handle.close();
@@ -85,8 +107,8 @@ export async function openJournal(path: string, header: JournalHeader | undefine
   };
   return {
     path,
-    metadataComplete: () => void pending.push(JSON.stringify({ metadata: true })),
-    chunk: (entry) => void pending.push(JSON.stringify(entry)),
+    metadataComplete: () => add(JSON.stringify({ metadata: true })),
+    chunk: (entry) => add(JSON.stringify(entry)),
     flush,
     close,
     remove: async () => {
