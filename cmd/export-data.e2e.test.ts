@@ -142,7 +142,7 @@ describe('export --with-data, killed with SIGKILL mid-volume', () => {
     assert.equal(layout.indexes[0]?.sha256, source.sha256, 'the index records the whole volume sha256');
 
     const target = `${ns}-restored`.slice(0, 63);
-    const restore = await runCli(['restore', '-f', output, '--kubeconfig', plane.kubeconfig, '--target-namespace', target, '--wait', '--timeout', '300']);
+    const restore = await runCli(['restore', '-f', output, '--kubeconfig', plane.kubeconfig, '--target-namespace', target, '--wait', '--timeout', '90']);
     assert.equal(restore.code, 0, restore.stderr);
     const restored = await volumeDigest(sim, pvcKey(target, 'vm1-disk'));
     assert.deepEqual([restored.size, restored.sha256], [source.size, source.sha256]);
