@@ -92,7 +92,8 @@ export async function benchExportData(ctx: BenchContext, plane: ControlPlane): P
  */
 async function benchResume(ctx: BenchContext, plane: ControlPlane, namespace: string, vm: string, bytes: number): Promise<string[]> {
   const output = join(ctx.workDir, 'resume.kvb');
-  const argv = ctx.cli('export', vm, '-n', namespace, '--kubeconfig', plane.kubeconfig, '--export', '--with-data', '--output-file', output);
+  // The smoke volume is fetched one chunk at a time, so that some chunks are complete when it is killed.
+  const argv = ctx.cli('export', vm, '-n', namespace, '--kubeconfig', plane.kubeconfig, '--export', '--with-data', '--output-file', output, ...(ctx.smoke ? ['--parallel', '1'] : []));
   const kubectl = [plane.kubectl, '--kubeconfig', plane.kubeconfig, '-n', namespace];
   // The smoke volume is too small to catch midway at full speed: there the export server is slowed to 4 s a volume.
   if (ctx.smoke) await measure([...kubectl, 'annotate', '--overwrite', 'virtualmachines.kubevirt.io', vm, `${SIM_DOWNLOAD_RATE}=${Math.ceil(bytes / 4)}`]);
