@@ -165,7 +165,7 @@ class ExportRun {
     const paths = resumePaths(this.#options.outputFile);
     const stale = await readPartialExport(paths).catch(() => undefined);
     if (stale && !('missing' in stale)) {
-      this.#note(`warning: replacing the interrupted export at ${paths.partial} (run ${stale.state.header.runId}; --resume would continue it); its snapshots and exports stay until their TTL or \`kubectl delete virtualmachinesnapshots,virtualmachineexports -l ${this.#cluster.runSelector(stale.state.header.runId)}\``);
+      this.#note(`warning: replacing the interrupted export at ${paths.partial} (run ${stale.state.header.runId}; --resume would continue it); its exports stay until their TTL and its snapshots until deleted: \`kubectl delete virtualmachinesnapshots,virtualmachineexports -A -l ${this.#cluster.runSelector(stale.state.header.runId)}\``);
     }
     await removeQuietly(paths.partial);
     await removeQuietly(paths.journal);
