@@ -2,7 +2,6 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import { chunkSizeFor, isZeroExtent, volumeIndexPath, type ExportRecord, type StoredChunkRef, type VolumeExtent, type VolumeFormat, type VolumeIndex } from '../bundle/index.ts';
-import { ClusterError } from '../errors.ts';
 import { VolumeChunker, type ChunkStore } from '../io/chunks/chunker.ts';
 import { decodeChunk, type EncodedChunk } from '../io/chunks/codec.ts';
 import type { VolumeConsumer, VolumeJob, VolumeOffer, VolumeStart } from '../io/cluster/index.ts';
@@ -202,9 +201,4 @@ export function describeOutcome(outcome: VolumeOutcome): string {
   if (outcome.reusedBytes > 0) parts.push(`reused ${outcome.reusedBytes} from the interrupted run`);
   parts.push(`zero ${outcome.zeroBytes}`, `deduplicated ${outcome.dedupBytes}`, `stored ${outcome.storedBytes}`, `sha256 ${outcome.sha256}`);
   return `volume ${outcome.namespace}/${outcome.volume}: ${parts.join(', ')}`;
-}
-
-/** A volume whose export disappeared between planning and fetching. */
-export function missingVolume(plan: VolumePlan): ClusterError {
-  return new ClusterError(`volume ${plan.namespace}/${plan.volume} of VM ${plan.vmName} is no longer offered by its VirtualMachineExport`);
 }
