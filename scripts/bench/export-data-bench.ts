@@ -59,6 +59,12 @@ export async function benchExportData(ctx: BenchContext, plane: ControlPlane): P
     const baseRss = median((without ?? []).map((m) => m.peakRssBytes));
     const curlRss = median((floor ?? []).map((m) => m.peakRssBytes));
     const mibPerS = (ms: number) => (bytes / 1024 / 1024 / (ms / 1000)).toFixed(0);
+    // CPU seconds per GiB: on a shared machine, what each side costs, whatever share of the CPU it got.
+    const cpuPerGiB = (runs: { cpuMs?: number }[] | undefined, minus = 0) => {
+      const cpu = median((runs ?? []).map((m) => m.cpuMs ?? NaN)) - minus;
+      return Number.isFinite(cpu) ? ((cpu / 1000) * (1024 ** 3 / bytes)).toFixed(1) : '–';
+    };
+    const baseCpu = median((without ?? []).map((m) => m.cpuMs ?? NaN));
     rows.push([
       mib(bytes),
       seconds(curlMs),
@@ -68,6 +74,7 @@ export async function benchExportData(ctx: BenchContext, plane: ControlPlane): P
       `${mibPerS(curlMs)} / ${mibPerS(downloadMs)}`,
       ratio(curlMs / downloadMs),
       `${(perExport / bytes).toFixed(3)}×`,
+      `${cpuPerGiB(floor)} / ${cpuPerGiB(withData, baseCpu)}`,
       `${mib(curlRss)} / ${mib(baseRss)} / ${mib(rss)}`,
       i === 0 ? verdict(curlMs / downloadMs >= DATA_TARGETS.ratio) : '',
     ]);
@@ -75,11 +82,12 @@ export async function benchExportData(ctx: BenchContext, plane: ControlPlane): P
   }
   return {
     title: 'export --with-data (v1alpha2 chunks) next to curl of the same volume',
-    columns: ['volume (MiB)', 'curl (s)', 'export --with-data (s)', 'same without data (s)', 'data = difference (s)', 'MiB/s curl / export', 'ratio', 'bytes fetched / volume', 'peak RSS MiB curl / export without / with data', `target ≥ ${DATA_TARGETS.ratio}× curl`],
+    columns: ['volume (MiB)', 'curl (s)', 'export --with-data (s)', 'same without data (s)', 'data = difference (s)', 'MiB/s curl / export', 'ratio', 'bytes fetched / volume', 'CPU s per GiB curl / export data', 'peak RSS MiB curl / export without / with data', `target ≥ ${DATA_TARGETS.ratio}× curl`],
     rows,
     notes: [
       `medians of ${ctx.runs} interleaved run(s); curl: \`curl -fsS --cacert CA -H 'x-kubevirt-export-token: …' -o /dev/null <raw URL>\` of the same VirtualMachineExport's raw image over one connection`,
       'export: `kubectl-kvbackup export VM -n NS --export [--with-data] --output-file -` to /dev/null, default --parallel 4; each run creates the VirtualMachineExport, waits until it is Ready and deletes it, so the data\'s cost is the difference of the two',
+      'CPU: user + system seconds (GNU time) scaled to 1 GiB; for export, the run with data minus the run without (start-up, API calls, export setup)',
       'the volume is the simulator\'s generated content (sha256 blocks): incompressible and without zeros, the worst case for the chunker (every chunk hashed twice, zstd tried and refused); bytes fetched counted by the simulator\'s export server (GET /served)',
       ...(resumeRow ? [resumeRow.join(' ')] : []),
     ],
