@@ -51,9 +51,9 @@ describe('kubectl-kvbackup', () => {
   it('prints its version and the bundle format', async () => {
     const text = await runCli(['version']);
     assert.equal(text.code, 0);
-    assert.match(text.stdout.toString(), /^kubectl-kvbackup \d+\.\d+\.\d+ \(bundle format v1alpha1, node v\d+/);
+    assert.match(text.stdout.toString(), /^kubectl-kvbackup \d+\.\d+\.\d+ \(bundle format v1alpha2, node v\d+/);
     const json = JSON.parse((await runCli(['version', '-o', 'json'])).stdout.toString());
-    assert.equal(json.bundleFormat, 'v1alpha1');
+    assert.equal(json.bundleFormat, 'v1alpha2');
   });
 
   it('answers kubectl plugin completion (kubectl_complete-kvbackup) in the Cobra protocol', () => {

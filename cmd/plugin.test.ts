@@ -44,6 +44,6 @@ describe('installed as a kubectl plugin', () => {
   it('runs as kubectl kvbackup', () => {
     const result = spawnSync('kubectl', ['kvbackup', 'version'], { env, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^kubectl-kvbackup \d+\.\d+\.\d+ \(bundle format v1alpha1/);
+    assert.match(result.stdout, /^kubectl-kvbackup \d+\.\d+\.\d+ \(bundle format v1alpha2/);
   });
 });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { connect, createNamespace, deleteNamespace, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
@@ -16,6 +16,8 @@ import type { KubeObject } from '../src/model/kube-object.ts';
 import { ObjectIndex } from '../src/model/object-index.ts';
 import { refOf } from '../src/model/object-ref.ts';
 import { volumeIndexPath } from '../src/bundle/layout.ts';
+import type { VolumeIndex } from '../src/bundle/volume-index.ts';
+import { buildTrailer } from '../src/bundle/checksums.ts';
 import { writeVolume } from '../src/io/chunks/write-volume.ts';
 import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
 import type { RestoreSummary } from '../src/restore/summary.ts';
@@ -23,6 +25,8 @@ import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifes
 import { runCli } from '../src/testing/run-cli.ts';
 import { kindInfo } from '../src/model/kinds.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
+import { goodV1alpha1Fixtures } from '../scripts/make-bad-bundles.ts';
+import { fileURLToPath } from 'node:url';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
@@ -266,28 +270,20 @@ describe('restore --wait', () => {
 });
 
 describe('restore of volume data from a bundle', () => {
-  it('creates an upload DataVolume, streams the exact bytes through the upload proxy, and a re-run uploads nothing', async () => {
+  it('creates an upload DataVolume, streams the exact bytes rebuilt from chunks through the upload proxy, and a re-run uploads nothing', async () => {
     const source = 'kvb-src-data';
     const target = unusedNamespace('kvb-upload');
-    const disk = Buffer.concat(Array.from({ length: 4096 }, (_, i) => createHash('sha256').update(String(i)).digest()));
-    const gz = gzipSync(disk);
-    const dv: KubeObject = {
-      apiVersion: 'cdi.kubevirt.io/v1beta1',
-      kind: 'DataVolume',
-      metadata: { name: 'vm-disk', namespace: source },
-      spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
-      status: { phase: 'Succeeded' },
-    };
-    const bundle = await writeBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: gz }]);
+    const dv = dataVolume('vm-disk', source);
+    const bundle = await writeBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
     const first = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(first.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['vm-disk', 'uploaded', gz.length]]);
+    assert.deepEqual(first.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['vm-disk', 'uploaded', disk.length]]);
+    assert.match(first.stderr, /chunks waiting for their index took at most .* in a temporary directory \(removed\)/);
     const received = await uploads(plane, target);
     assert.equal(received.length, 1);
-    assert.equal(received[0]?.receivedSha256, createHash('sha256').update(gz).digest('hex'));
-    assert.equal(received[0]?.sha256, createHash('sha256').update(disk).digest('hex'));
+    assert.equal(received[0]?.receivedSha256, sha256(disk));
     const stored = await volumeDigest(plane, pvcKey(target, 'vm-disk'));
-    assert.deepEqual([stored.size, stored.sha256], [disk.length, createHash('sha256').update(disk).digest('hex')]);
+    assert.deepEqual([stored.size, stored.sha256], [disk.length, sha256(disk)]);
     const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'vm-disk');
     assert.deepEqual((restored?.spec as { source: unknown }).source, { upload: {} });
     assert.equal(restored?.metadata.annotations?.['cdi.kubevirt.io/storage.prePopulated'], undefined);
@@ -297,6 +293,54 @@ describe('restore of volume data from a bundle', () => {
     assert.equal(second.summary?.volumes[0]?.outcome, 'unchanged');
     assert.equal((await uploads(plane, target)).length, 1);
   });
+
+  it('reads chunks back from a bundle file in place, spooling nothing', async () => {
+    const source = 'kvb-src-file';
+    const target = unusedNamespace('kvb-upload-file');
+    const file = join(work, 'with-data.kvb');
+    writeFileSync(file, await writeBundle([dataVolume('vm-disk', source)], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]));
+    const result = await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /temporary directory/);
+    assert.equal((await volumeDigest(plane, pvcKey(target, 'vm-disk'))).sha256, sha256(disk));
+  });
+
+  for (const input of ['pipe', 'file'] as const) {
+    it(`refuses a corrupt chunk before any of its bytes reach the upload proxy (${input}), reporting that volume failed, exit 1`, async () => {
+      const source = 'kvb-src-corrupt';
+      const target = unusedNamespace(`kvb-corrupt-${input}`);
+      const good = Buffer.alloc(1024 * 1024, 0x61);
+      const bundle = corruptSecondChunk(await writeBundle([dataVolume('bad-disk', source)], source, 'vm', [{ volume: 'bad-disk', bytes: Buffer.concat([good, Buffer.alloc(1024 * 1024, 0x62)]) }]));
+      const file = join(work, `corrupt-${input}.kvb`);
+      writeFileSync(file, bundle);
+      const result = input === 'pipe' ? await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle) : await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
+      assert.equal(result.code, 1, result.stderr);
+      const volume = result.summary?.volumes.find((v) => v.name === 'bad-disk');
+      assert.equal(volume?.outcome, 'failed');
+      assert.match(volume?.message ?? '', /bundle entry chunks\/sha256\/[0-9a-f]{64}: content sha256 is [0-9a-f]{64}, not the digest its name says \(corrupt chunk\)/);
+      assert.deepEqual(await uploads(plane, target), [], 'the upload proxy recorded no upload of that volume');
+      const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'bad-disk');
+      assert.notEqual((restored?.status as { phase?: string } | undefined)?.phase, 'Succeeded');
+    });
+  }
+  for (const file of ['minimal.tar', 'with-export.tar.gz', 'transformed.tar']) {
+    it(`still restores the v1alpha1 testdata bundle ${file}${file === 'with-export.tar.gz' ? ', uploading its data file as it is' : ''}`, async () => {
+      const path = fileURLToPath(new URL(`../testdata/bundles/good/${file}`, import.meta.url));
+      // transformed.tar was transformed for ns1 already: it is restored there as it is.
+      const target = file === 'transformed.tar' ? 'ns1' : unusedNamespace('kvb-v1alpha1');
+      if (file === 'transformed.tar') namespaces.push(target);
+      const args = file === 'transformed.tar' ? [] : ['--target-namespace', target, '--seed', target];
+      const result = await restore(['-f', path, ...args, '--timeout', '60']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(outcomes(result.summary)['ConfigMap/cm1'], 'created');
+      assert.ok(await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm1'), 'the VM is there');
+      if (file === 'with-export.tar.gz') {
+        const bytes = goodV1alpha1Fixtures()[1]?.data[0]?.bytes ?? Buffer.alloc(0);
+        assert.deepEqual(result.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['disk1', 'uploaded', bytes.length]]);
+        assert.equal((await uploads(plane, target))[0]?.receivedSha256, sha256(bytes));
+      }
+    });
+  }
 
   it('--data-source none restores the DataVolume as prePopulated and uploads nothing', async () => {
     const target = unusedNamespace('kvb-upload-none');
@@ -315,6 +359,80 @@ describe('restore of volume data from a bundle', () => {
     assert.deepEqual(await uploads(plane, target), []);
   });
 });
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** 4 MiB and a bit: 1 MiB of data, 2 MiB of zeros (a zero extent), the same 1 MiB again (deduplicated), a short tail. */
+const disk = (() => {
+  const mib = Buffer.concat(Array.from({ length: 32768 }, (_, i) => createHash('sha256').update(String(i)).digest()));
+  return Buffer.concat([mib, Buffer.alloc(2 * 1024 * 1024), mib, Buffer.from('tail')]);
+})();
+
+function dataVolume(name: string, namespace: string): KubeObject {
+  return {
+    apiVersion: 'cdi.kubevirt.io/v1beta1',
+    kind: 'DataVolume',
+    metadata: { name, namespace },
+    spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
+    status: { phase: 'Succeeded' },
+  };
+}
+
+/**
+ * The bundle with its second chunk entry's stored bytes swapped for a zstd frame of other content of the same
+ * length, its index updated to match those stored bytes: only the content check finds it (the stored digest agrees).
+ */
+function corruptSecondChunk(bundle: Buffer): Buffer {
+  const entries = tarEntries(bundle);
+  const chunks = entries.filter((entry) => entry.name.startsWith('chunks/'));
+  const victim = chunks[1];
+  assert.ok(victim, 'a second chunk to corrupt');
+  const impostor = zstdCompressSync(Buffer.alloc(1024 * 1024, 0x63));
+  const digest = victim.name.slice('chunks/sha256/'.length);
+  const rewritten = entries.map((entry) => {
+    if (entry === victim) return { ...entry, body: impostor };
+    if (!entry.name.startsWith('volumes/')) return entry;
+    const index = JSON.parse(zstdDecompressSync(entry.body).toString('utf8')) as VolumeIndex;
+    const extents = index.extents.map((extent) => ('zero' in extent || extent.sha256 !== digest ? extent : { ...extent, stored: { size: impostor.length, sha256: sha256(impostor), compression: 'zstd' as const } }));
+    return { ...entry, body: zstdCompressSync(Buffer.from(`${JSON.stringify({ ...index, extents })}\n`)) };
+  });
+  // The trailer as the writer would have written it for these entries: only the chunk's content is wrong.
+  const listed = rewritten.filter((entry) => !entry.name.startsWith('chunks/') && entry.name !== 'trailer.json').map((entry) => ({ path: entry.name, size: entry.body.length, sha256: sha256(entry.body) }));
+  const stored = rewritten.filter((entry) => entry.name.startsWith('chunks/')).reduce((sum, entry) => sum + entry.body.length, 0);
+  const trailer = buildTrailer(listed, { count: chunks.length, storedBytes: stored });
+  return tarOf(rewritten.map((entry) => (entry.name === 'trailer.json' ? { ...entry, body: Buffer.from(`${JSON.stringify(trailer)}\n`) } : entry)));
+}
+
+/** The regular-file entries of a tar (the bundles these tests write have nothing else). */
+function tarEntries(bytes: Buffer): { name: string; header: Buffer; body: Buffer }[] {
+  const entries: { name: string; header: Buffer; body: Buffer }[] = [];
+  for (let at = 0; at + 512 <= bytes.length; ) {
+    const header = bytes.subarray(at, at + 512);
+    if (header.every((byte) => byte === 0)) break;
+    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
+    const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
+    const size = Number.parseInt(header.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+    entries.push({ name: prefix ? `${prefix}/${name}` : name, header: Buffer.from(header), body: Buffer.from(bytes.subarray(at + 512, at + 512 + size)) });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+/** A tar of `entries` with their headers' size and checksum fixed up. */
+function tarOf(entries: { header: Buffer; body: Buffer }[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const { header, body } of entries) {
+    const block = Buffer.from(header);
+    block.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    block.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of block) sum += byte;
+    block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    parts.push(block, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
 
 /** A v1alpha2 bundle of `objects` with one export record whose volumes carry `data` (stored as chunks, as export writes them). */
 async function writeBundle(objects: KubeObject[], namespace: string, vmName: string, data: { volume: string; bytes: Buffer }[]): Promise<Buffer> {

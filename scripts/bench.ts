@@ -1,6 +1,6 @@
 // Benchmarks kubectl-kvbackup against the floor (kubectl get, gzip, curl) and prints Markdown tables (BENCHMARKS.md).
-// Run: npm run bench -- [--smoke] [--runs 5] [--only export,transform,data] [--from-source] [--keep-work-dir]
-// Export and data need the local control plane (scripts/control-plane.sh up); transform needs nothing.
+// Run: npm run bench -- [--smoke] [--runs 5] [--only export,transform,transform-data,data,restore] [--from-source] [--keep-work-dir]
+// Export, data and restore need the local control plane (scripts/control-plane.sh up); transform needs nothing.
 //
 // By default the CLI is measured as it ships: compiled by tsc (tsconfig.build.json) into the work directory, run as
 // JavaScript. --from-source runs cmd/kubectl-kvbackup.ts through Node's type stripping instead (slower to start).
@@ -12,15 +12,15 @@ import { parseArgs } from 'node:util';
 import { cliAt, REPO_ROOT, SOURCE_ENTRY, type BenchContext } from './bench/context.ts';
 import { hasGnuTime, measure } from './bench/measure.ts';
 import { renderTable, type Table } from './bench/report.ts';
-import { benchTransform, type TransformCase } from './bench/transform-bench.ts';
+import { benchTransform, benchTransformData, type TransformCase } from './bench/transform-bench.ts';
 
-const SECTIONS = ['export', 'transform', 'data'] as const;
+const SECTIONS = ['export', 'transform', 'transform-data', 'data', 'restore'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** N per section: the issue's sizes (and a bundle with 1 GiB of volume data), or small ones for the smoke run. */
-const SIZES: Record<'full' | 'smoke', { export: number[]; transform: TransformCase[] }> = {
-  full: { export: [100, 1000, 5000], transform: [{ vms: 1000 }, { vms: 10_000 }, { vms: 1000, dataBytes: 1024 ** 3 }] },
-  smoke: { export: [5], transform: [{ vms: 20 }, { vms: 20, dataBytes: 1024 ** 2 }] },
+const SIZES: Record<'full' | 'smoke', { export: number[]; transform: TransformCase[]; transformData: number }> = {
+  full: { export: [100, 1000, 5000], transform: [{ vms: 1000 }, { vms: 10_000 }], transformData: 1024 ** 3 },
+  smoke: { export: [5], transform: [{ vms: 20 }], transformData: 4 * 1024 ** 2 },
 };
 
 async function main(): Promise<void> {
@@ -50,7 +50,13 @@ async function main(): Promise<void> {
     for (const section of only) {
       // Loaded only when needed: the cluster sections pull in @kubernetes/client-node.
       const table: Table =
-        section === 'transform' ? await benchTransform(ctx, sizes.transform) : await (await import('./bench/cluster-bench.ts')).benchCluster(ctx, section, sizes.export);
+        section === 'transform'
+          ? await benchTransform(ctx, sizes.transform)
+          : section === 'transform-data'
+            ? await benchTransformData(ctx, sizes.transformData)
+            : section === 'restore'
+              ? await (await import('./bench/restore-bench.ts')).benchRestore(ctx)
+              : await (await import('./bench/cluster-bench.ts')).benchCluster(ctx, section, sizes.export);
       process.stdout.write(`\n${renderTable(table)}`);
     }
   } finally {

@@ -3,7 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdDecompressSync } from 'node:zlib';
 import tar, { type Header as TarHeader } from 'tar-stream';
 import {
   buildTrailer,
@@ -17,12 +17,17 @@ import {
   objectPath,
   sha256Hex,
   TRAILER_PATH,
+  chunkPath,
   volumeIndexPath,
   type BundleHeader,
+  type DataExtent,
+  type VolumeExtent,
+  type VolumeIndex,
   type ExportRecord,
   type TrailerEntry,
 } from '../src/bundle/index.ts';
 import type { Graph } from '../src/graph/index.ts';
+import { zstdEncodeSync } from '../src/io/chunks/codec.ts';
 import { writeVolume } from '../src/io/chunks/write-volume.ts';
 import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
 /** The gzip level v1alpha1 bundles were written with. */
@@ -413,6 +418,85 @@ export async function badBundles(): Promise<{ file: string; bytes: Buffer }[]> {
   ];
 }
 
+/** The entries of a small good v1alpha2 bundle (one volume: text, zeros, a short random tail), to craft bad ones from. */
+async function v2Entries(): Promise<RawEntry[]> {
+  const text = Buffer.from('kubevirt volume fixture\n'.repeat(Math.ceil(FIXTURE_CHUNK_SIZE / 24))).subarray(0, FIXTURE_CHUNK_SIZE);
+  const volume = Buffer.concat([text, Buffer.alloc(FIXTURE_CHUNK_SIZE), diskBytes(1000)]);
+  const [, withData] = goodV1alpha2Fixtures() as [BundleFixture, BundleFixture];
+  const fixture: BundleFixture = {
+    ...withData,
+    header: { ...withData.header, contents: { ...withData.header.contents, data: 1 } },
+    exports: [{ ...(withData.exports[0] as ExportRecord), data: [(withData.exports[0] as ExportRecord).data[0] as ExportRecord['data'][0]] }],
+    data: [{ path: volumeIndexPath('ns1', 'disk1'), bytes: volume }],
+  };
+  const entries: RawEntry[] = [];
+  for await (const entry of tar.extract().end(await writeFixture(fixture)) as unknown as AsyncIterable<Readable & { header: TarHeader }>) {
+    const parts: Buffer[] = [];
+    for await (const part of entry) parts.push(part as Buffer);
+    entries.push({ name: entry.header.name, body: Buffer.concat(parts) });
+  }
+  return entries.filter((entry) => entry.name !== TRAILER_PATH);
+}
+
+/** The v1alpha2 trailer for `entries`: every entry but the chunks listed, the chunks counted. */
+function withV2Trailer(entries: RawEntry[]): RawEntry[] {
+  const chunks = entries.filter((entry) => entry.name.startsWith('chunks/'));
+  const listed: TrailerEntry[] = entries
+    .filter((entry) => !entry.name.startsWith('chunks/'))
+    .map((entry) => ({ path: entry.name, size: entry.body?.byteLength ?? 0, sha256: sha256Hex(entry.body ?? Buffer.alloc(0)) }));
+  const trailer = buildTrailer(listed, { count: chunks.length, storedBytes: chunks.reduce((sum, entry) => sum + (entry.body?.byteLength ?? 0), 0) });
+  return [...entries, { name: TRAILER_PATH, body: json(trailer) }];
+}
+
+const INDEX_PATH = 'volumes/ns1/disk1/index.json.zst';
+
+/** The entries with the volume index passed through `edit` (decoded, edited, encoded again). */
+function editIndex(entries: RawEntry[], edit: (index: VolumeIndex) => VolumeIndex): RawEntry[] {
+  return entries.map((entry) => {
+    if (entry.name !== INDEX_PATH) return entry;
+    const index = JSON.parse(zstdDecompressSync(entry.body as Buffer).toString('utf8')) as VolumeIndex;
+    return { ...entry, body: zstdEncodeSync(json(edit(index))) };
+  });
+}
+
+/** The data extents of the fixture's index: the text chunk (zstd) and the random tail (raw). */
+function dataExtents(index: VolumeIndex): DataExtent[] {
+  return index.extents.filter((extent): extent is DataExtent => !('zero' in extent));
+}
+
+/** Every crafted bad v1alpha2 bundle, by file name: each must be refused with one line naming the entry. */
+export async function badV1alpha2Bundles(): Promise<{ file: string; bytes: Buffer }[]> {
+  const entries = await v2Entries();
+  const index = JSON.parse(zstdDecompressSync(entries.find((entry) => entry.name === INDEX_PATH)?.body as Buffer).toString('utf8')) as VolumeIndex;
+  const [text, tail] = dataExtents(index) as [DataExtent, DataExtent];
+  const textPath = chunkPath(text.sha256);
+  const tailPath = chunkPath(tail.sha256);
+  const beforeIndex = (extra: RawEntry[]) => entries.flatMap((entry) => (entry.name === INDEX_PATH ? [...extra, entry] : [entry]));
+  // Other content of the same length, stored with a digest that matches its stored bytes: only decoding finds it.
+  const impostor = zstdEncodeSync(Buffer.alloc(text.length, 0x41));
+  const corrupt = editIndex(
+    entries.map((entry) => (entry.name === textPath ? { ...entry, body: impostor } : entry)),
+    (value) => ({ ...value, extents: value.extents.map((extent) => ('zero' in extent || extent.sha256 !== text.sha256 ? extent : { ...extent, stored: { ...extent.stored, size: impostor.byteLength, sha256: sha256Hex(impostor) } })) }),
+  );
+  const flipped = entries.map((entry) => (entry.name === tailPath ? { ...entry, body: Buffer.from((entry.body as Buffer).map((byte, i) => (i === 10 ? byte ^ 1 : byte))) } : entry));
+  const zeroChunk = Buffer.alloc(FIXTURE_CHUNK_SIZE);
+  const swap = (value: VolumeIndex) => ({ ...value, extents: [value.extents[1], value.extents[0], ...value.extents.slice(2)] as VolumeExtent[] });
+  const overlap = (value: VolumeIndex) => ({ ...value, extents: value.extents.map((extent, i) => (i === 1 ? { ...extent, offset: extent.offset - 1 } : extent)) });
+  const oversize = Buffer.concat([await packWithoutEnd(entries.slice(0, entries.findIndex((entry) => entry.name.startsWith('chunks/')))), ustarHeader(chunkPath('d'.repeat(64)), 17 * 1024 * 1024), Buffer.alloc(512)]);
+  return [
+    { file: 'v2-corrupt-chunk.kvb', bytes: await pack(withV2Trailer(corrupt)) },
+    { file: 'v2-tampered-chunk.kvb', bytes: await pack(withV2Trailer(flipped)) },
+    { file: 'v2-missing-chunk.kvb', bytes: await pack(withV2Trailer(entries.filter((entry) => entry.name !== tailPath))) },
+    { file: 'v2-unknown-digest.kvb', bytes: await pack(withV2Trailer(editIndex(entries, (value) => ({ ...value, extents: value.extents.map((extent) => ('zero' in extent || extent.sha256 !== text.sha256 ? extent : { ...extent, sha256: 'e'.repeat(64) })) })))) },
+    { file: 'v2-extents-out-of-order.kvb', bytes: await pack(withV2Trailer(editIndex(entries, swap))) },
+    { file: 'v2-extents-overlap.kvb', bytes: await pack(withV2Trailer(editIndex(entries, overlap))) },
+    { file: 'v2-index-total.kvb', bytes: await pack(withV2Trailer(editIndex(entries, (value) => ({ ...value, size: value.size - 1 })))) },
+    { file: 'v2-zero-chunk-stored.kvb', bytes: await pack(withV2Trailer(beforeIndex([{ name: chunkPath(sha256Hex(zeroChunk)), body: zstdEncodeSync(zeroChunk) }]))) },
+    { file: 'v2-duplicate-chunk.kvb', bytes: await pack(withV2Trailer(beforeIndex([{ name: textPath, body: entries.find((entry) => entry.name === textPath)?.body as Buffer }]))) },
+    { file: 'v2-oversize-chunk.kvb', bytes: oversize },
+  ];
+}
+
 /** Packs entries without the end-of-archive blocks, for appending hand-made headers. */
 async function packWithoutEnd(entries: RawEntry[]): Promise<Buffer> {
   const bytes = await pack(entries);
@@ -424,7 +508,7 @@ async function main(): Promise<void> {
   await mkdir(new URL('good/', root), { recursive: true });
   await mkdir(new URL('bad/', root), { recursive: true });
   for (const fixture of goodFixtures()) await writeFile(new URL(`good/${fixture.file}`, root), await writeFixture(fixture));
-  for (const bad of await badBundles()) await writeFile(new URL(`bad/${bad.file}`, root), bad.bytes);
+  for (const bad of [...(await badBundles()), ...(await badV1alpha2Bundles())]) await writeFile(new URL(`bad/${bad.file}`, root), bad.bytes);
 }
 
 if (import.meta.main) await main();

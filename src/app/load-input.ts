@@ -8,7 +8,7 @@ import type { StdStreams } from '../io/term/streams.ts';
 
 export type LoadedInput =
   | { type: 'manifests'; index: ObjectIndex }
-  | { type: 'bundle'; index: ObjectIndex; reader: BundleReader; metadata: BundleMetadata; gzipped: boolean };
+  | { type: 'bundle'; index: ObjectIndex; reader: BundleReader; metadata: BundleMetadata; gzipped: boolean; source: string; file?: string };
 
 /**
  * Manifests get `namespace` where they carry none (as `kubectl create -n`); a bundle's objects already carry theirs.
@@ -20,10 +20,13 @@ export async function loadInput(filename: string, namespace: string, streams: St
     const objects = input.objects.map(({ object, source }) => ({ object: withDefaultNamespace(object, namespace), source }));
     return { type: 'manifests', index: new ObjectIndex(objects) };
   }
-  // Every caller rebuilds the graph from the objects it ends up with: the stored one is not parsed.
-  const reader = await openBundle(input.stream, { source: input.source, skipGraph: true });
+  // Every caller rebuilds the graph from the objects it ends up with: the stored one is not parsed. Chunks are
+  // checked for size and framing only: transform copies them verbatim, restore verifies each one's content.
+  const reader = await openBundle(input.stream, { source: input.source, skipGraph: true, verifyChunks: 'size' });
   const metadata = await reader.metadata();
-  return { type: 'bundle', index: new ObjectIndex(metadata.objects), reader, metadata, gzipped: input.gzipped };
+  const loaded: LoadedInput = { type: 'bundle', index: new ObjectIndex(metadata.objects), reader, metadata, gzipped: input.gzipped, source: input.source };
+  if (input.file !== undefined) loaded.file = input.file;
+  return loaded;
 }
 
 /**

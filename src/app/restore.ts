@@ -16,7 +16,11 @@ import { connect, type ClusterClient } from '../io/cluster/client.ts';
 import { listKind } from '../io/cluster/list.ts';
 import { applyObject, type DryRun, type OnConflict } from '../io/cluster/restore-apply.ts';
 import { ResourceResolver } from '../io/cluster/restore-resources.ts';
-import { locateUploadProxy, requestUploadToken, uploadData, waitUploadReady } from '../io/cluster/restore-upload.ts';
+import { locateUploadProxy, requestUploadToken, uploadData, waitUploadReady, type UploadProxy } from '../io/cluster/restore-upload.ts';
+import { ChunkCollector } from '../io/chunks/chunk-source.ts';
+import { readVolume } from '../io/chunks/read-volume.ts';
+import { BundleInputError, formatBytes } from '../bundle/index.ts';
+import { Readable } from 'node:stream';
 import { targetOf } from '../io/cluster/resource.ts';
 import { waitForAll } from '../io/cluster/wait.ts';
 import { toJson } from '../io/term/render.ts';
@@ -127,6 +131,8 @@ class RestoreRun {
   readonly #results: ObjectResult[] = [];
   readonly #volumes: RestoreSummary['volumes'] = [];
   readonly #waitFailures: string[] = [];
+  /** Set when a volume failed because the bundle's data did not check out: the run then exits as for bad input. */
+  #badData = false;
 
   constructor(client: ClusterClient, options: RestoreOptions, streams: StdStreams, signal: AbortSignal) {
     this.#client = client;
@@ -196,7 +202,12 @@ class RestoreRun {
     }
   }
 
-  /** Streams each planned volume's data entry to CDI's upload proxy; an entry no volume needs is read past. */
+  /**
+   * Streams each planned volume to CDI's upload proxy: a v1alpha1 data file as it is, a v1alpha2 volume rebuilt from
+   * its chunks with every chunk verified before its bytes are sent (the first bad one stops that volume, which is
+   * reported failed). Chunks come before their index: from a file they are read back in place, from a pipe they wait
+   * in a private temporary directory, removed before this returns. Entries no volume needs are read past.
+   */
   async upload(input: Extract<LoadedInput, { type: 'bundle' }>, plan: DataPlan): Promise<void> {
     const byEntry = new Map(plan.uploads.map((upload) => [`${upload.entryNamespace}/${upload.entryVolume}`, upload]));
     const failedRefs = new Set(this.#results.filter((result) => result.outcome === 'failed').map((result) => refKey(result.ref)));
@@ -206,34 +217,57 @@ class RestoreRun {
       kubeconfig: this.#options.kubeconfig,
       context: this.#options.context,
     });
-    for await (const entry of input.reader.dataEntries()) {
-      if (entry.kind !== 'file') continue;
-      const upload = byEntry.get(`${entry.namespace}/${entry.volume}`);
-      if (!upload) continue;
-      byEntry.delete(`${entry.namespace}/${entry.volume}`);
-      const { namespace, name } = upload;
-      const volume = { namespace, name, source: 'bundle' as const };
-      if (failedRefs.has(refKey({ group: 'cdi.kubevirt.io', kind: 'DataVolume', namespace, name }))) {
-        this.#volumes.push({ ...volume, outcome: 'failed', message: 'its DataVolume was not restored' });
-        continue;
-      }
-      try {
-        if (!(await waitUploadReady(this.#client, namespace, name, this.#deadline, this.#signal))) {
-          this.#volumes.push({ ...volume, outcome: 'unchanged', message: 'the DataVolume already Succeeded' });
-          note(this.#streams, `unchanged volume ${namespace}/${name}: its DataVolume already holds the data`);
+    const chunks = new ChunkCollector({ file: input.file });
+    try {
+      for await (const entry of input.reader.dataEntries()) {
+        this.#signal.throwIfAborted();
+        if (entry.kind === 'chunk') {
+          await chunks.add(entry);
           continue;
         }
-        const token = await requestUploadToken(this.#client, namespace, name, this.#signal);
-        note(this.#streams, `uploading ${entry.size} bytes (${entry.format}) into ${namespace}/${name}`);
-        await uploadData(proxy, token, entry.stream, entry.size, `${namespace}/${name}`, this.#signal);
-        this.#volumes.push({ ...volume, outcome: 'uploaded', bytes: entry.size });
-      } catch (error) {
-        if (!(error instanceof ClusterError)) throw error;
-        this.#volumes.push({ ...volume, outcome: 'failed', message: error.message });
-        note(this.#streams, `failed volume ${namespace}/${name}: ${error.message}`);
+        const key = entry.kind === 'file' ? `${entry.namespace}/${entry.volume}` : `${entry.index.namespace}/${entry.index.volume}`;
+        const upload = byEntry.get(key);
+        if (!upload) continue;
+        byEntry.delete(key);
+        const body = entry.kind === 'file' ? { stream: entry.stream, size: entry.size, format: entry.format } : { stream: Readable.from(readVolume(entry.index, chunks, { path: entry.path, source: input.source })), size: entry.index.size, format: entry.index.format };
+        await this.#uploadVolume(proxy, upload, body, failedRefs);
       }
+    } finally {
+      await chunks.close();
+      if (chunks.peakSpoolBytes > 0) note(this.#streams, `restore: chunks waiting for their index took at most ${formatBytes(chunks.peakSpoolBytes)} in a temporary directory (removed)`);
     }
     for (const left of byEntry.values()) this.#volumes.push({ namespace: left.namespace, name: left.name, source: 'bundle', outcome: 'failed', message: 'the bundle has no data entry for it' });
+  }
+
+  async #uploadVolume(proxy: UploadProxy, upload: DataPlan['uploads'][number], body: { stream: Readable; size: number; format: string }, failedRefs: ReadonlySet<string>): Promise<void> {
+    const { namespace, name } = upload;
+    const volume = { namespace, name, source: 'bundle' as const };
+    if (failedRefs.has(refKey({ group: 'cdi.kubevirt.io', kind: 'DataVolume', namespace, name }))) {
+      this.#volumes.push({ ...volume, outcome: 'failed', message: 'its DataVolume was not restored' });
+      body.stream.destroy();
+      return;
+    }
+    try {
+      if (!(await waitUploadReady(this.#client, namespace, name, this.#deadline, this.#signal))) {
+        this.#volumes.push({ ...volume, outcome: 'unchanged', message: 'the DataVolume already Succeeded' });
+        note(this.#streams, `unchanged volume ${namespace}/${name}: its DataVolume already holds the data`);
+        body.stream.destroy();
+        return;
+      }
+      const token = await requestUploadToken(this.#client, namespace, name, this.#signal);
+      note(this.#streams, `uploading ${body.size} bytes (${body.format}) into ${namespace}/${name}`);
+      const started = performance.now();
+      await uploadData(proxy, token, body.stream, body.size, `${namespace}/${name}`, this.#signal);
+      const seconds = (performance.now() - started) / 1000;
+      note(this.#streams, `uploaded ${body.size} bytes into ${namespace}/${name} in ${seconds.toFixed(2)} s (${(body.size / 1024 ** 2 / Math.max(seconds, 0.001)).toFixed(0)} MiB/s)`);
+      this.#volumes.push({ ...volume, outcome: 'uploaded', bytes: body.size });
+    } catch (error) {
+      if (!(error instanceof ClusterError) && !(error instanceof BundleInputError)) throw error;
+      // A bad chunk stops the volume before its bytes are sent: the upload is cut short and the volume reported failed.
+      if (error instanceof BundleInputError) this.#badData = true;
+      this.#volumes.push({ ...volume, outcome: 'failed', message: error.message });
+      note(this.#streams, `failed volume ${namespace}/${name}: ${error.message}`);
+    }
   }
 
   /** Dry runs and export-url restores: the volumes as planned, for the summary. */
@@ -281,7 +315,9 @@ class RestoreRun {
       ...this.#waitFailures,
     ];
     if (problems.length > 0) {
-      throw new ClusterError(`restore incomplete: ${problems.length} problem${problems.length === 1 ? '' : 's'} (fix them and run the same restore again; what is done is left unchanged)`, problems);
+      const message = `restore incomplete: ${problems.length} problem${problems.length === 1 ? '' : 's'} (fix them and run the same restore again; what is done is left unchanged)`;
+      if (this.#badData) throw new InputError(message, problems);
+      throw new ClusterError(message, problems);
     }
   }
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, volumeIndexPath, type BundleHeader, type ExportRecord } from '../bundle/index.ts';
-import { InputError } from '../errors.ts';
+import { InputError, KvbError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { ObjectIndex } from '../model/object-index.ts';
@@ -131,15 +131,41 @@ async function writeBundle(
 async function copyData(reader: BundleReader, writer: BundleWriter): Promise<void> {
   for await (const entry of reader.dataEntries()) {
     if (entry.kind === 'chunk') {
-      await writer.copyChunk(entry.sha256, await entry.read());
+      await writer.copyChunk(entry.sha256, await entry.readParts());
     } else if (entry.kind === 'index') {
       await writer.addVolumeIndex(entry.index);
     } else {
-      const bytes = entry.format === 'raw' ? entry.stream : entry.stream.pipe(createGunzip());
-      if (entry.format !== 'raw') entry.stream.on('error', (error) => bytes.destroy(error));
-      await writeVolume(writer, { namespace: entry.namespace, volume: entry.volume, format: entry.format === 'tar.gz' ? 'archive' : 'raw', ...(entry.format === 'raw' ? { size: entry.size } : {}) }, bytes as Readable);
+      const volume = { namespace: entry.namespace, volume: entry.volume, format: entry.format === 'tar.gz' ? ('archive' as const) : ('raw' as const) };
+      try {
+        await writeVolume(writer, volume, entry.format === 'raw' ? entry.stream : inflated(entry.stream));
+      } catch (error) {
+        if (error instanceof KvbError) throw error;
+        throw new InputError(`bundle entry ${entry.path}: ${(error as Error).message}`);
+      }
     }
   }
+}
+
+/**
+ * The bytes of a v1alpha1 `gzip` or `tar.gz` data file as CDI would take them: inflated when they start with the
+ * gzip magic, as they are otherwise (CDI's upload server decides by the same bytes).
+ */
+async function* inflated(stream: Readable): AsyncGenerator<Uint8Array> {
+  const iterator: AsyncIterator<Buffer> = stream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest = async function* () {
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  };
+  if (first.value[0] !== 0x1f || first.value[1] !== 0x8b) {
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  const source = Readable.from(rest());
+  source.on('error', (error) => gunzip.destroy(error));
+  yield* source.pipe(gunzip);
 }
 
 /** A v1alpha1 export record as v1alpha2 lists its data: each volume by its index. */

@@ -15,7 +15,8 @@ export function formatInspect(result: InspectResult): string {
     const seed = header.transformed.seed === undefined ? '' : `, seed ${header.transformed.seed}`;
     lines.push(`Transformed: rules ${header.transformed.rules.join(', ') || '(none)'}${seed}`);
   }
-  lines.push(`Contents:    ${plural(header.contents.objects, 'object')}, ${plural(header.contents.exports, 'export record')}, ${plural(header.contents.data, 'data entry', 'data entries')}`);
+  const dataNoun = header.formatVersion === 'v1alpha1' ? plural(header.contents.data, 'data entry', 'data entries') : plural(header.contents.data, 'volume');
+  lines.push(`Contents:    ${plural(header.contents.objects, 'object')}, ${plural(header.contents.exports, 'export record')}, ${dataNoun}`);
   const g = result.graph;
   lines.push(`Graph:       ${plural(g.nodes, 'node')}, ${plural(g.edges, 'edge')}, ${g.missing} missing (${g.missingRequired} required), ${plural(g.roots, 'root')}`);
 
@@ -27,10 +28,28 @@ export function formatInspect(result: InspectResult): string {
   if (result.exports.length === 0) lines.push('  (none)');
   for (const record of result.exports) lines.push(...describeExport(record));
 
-  lines.push('', `Data (${plural(result.data.length, 'entry', 'entries')}, ${formatBytes(result.totals.dataBytes)}):`);
-  if (result.data.length === 0) lines.push('  (none)');
-  for (const entry of result.data) lines.push(`  ${entry.path}  ${formatBytes(entry.size)} (${entry.size} bytes)  sha256:${entry.sha256}`);
+  if (result.header.formatVersion === 'v1alpha1') {
+    lines.push('', `Data (${plural(result.data.length, 'entry', 'entries')}, ${formatBytes(result.totals.dataBytes)}):`);
+    if (result.data.length === 0) lines.push('  (none)');
+    for (const entry of result.data) lines.push(`  ${entry.path}  ${formatBytes(entry.size)} (${entry.size} bytes)  sha256:${entry.sha256}`);
+  } else {
+    lines.push(...describeVolumes(result));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** Per volume and for the bundle: logical size, stored size, and what deduplication and zero elision saved. */
+function describeVolumes(result: InspectResult): string[] {
+  const totals = result.totals.volumes;
+  const lines = ['', `Volumes (${result.volumes.length}${totals ? `, ${plural(totals.chunks, 'chunk')}` : ''}):`];
+  if (result.volumes.length === 0) lines.push('  (none)');
+  const usage = (u: { logicalBytes: number; storedBytes: number; zeroBytes: number; deduplicatedBytes: number; addedBytes: number }) =>
+    `${formatBytes(u.logicalBytes)} logical, ${formatBytes(u.storedBytes)} stored; saved: ${formatBytes(u.zeroBytes)} zero, ${formatBytes(u.deduplicatedBytes)} deduplicated, ${formatBytes(u.addedBytes - u.storedBytes)} by compression`;
+  for (const volume of result.volumes) {
+    lines.push(`  ${volume.namespace}/${volume.volume} (${volume.format}, ${formatBytes(volume.chunkSize)} chunks): ${usage(volume)}  sha256:${volume.sha256}`);
+  }
+  if (totals && result.volumes.length > 0) lines.push(`  total: ${usage(totals)}`);
+  return lines;
 }
 
 function describeSource(result: InspectResult): string {

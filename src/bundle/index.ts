@@ -79,3 +79,4 @@ export {
   type ZeroExtent,
 } from './volume-index.ts';
 export { isAllZero } from './zero.ts';
+export { VolumeAccounting, type DataUsage, type VolumeUsage } from './volume-accounting.ts';

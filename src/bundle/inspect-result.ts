@@ -4,6 +4,7 @@ import type { Graph } from '../graph/index.ts';
 import type { ObjectRef } from '../model/object-ref.ts';
 import type { BundleHeader, ExportDataItem, ExportLinks, ExportRecord, Trailer, TrailerEntry } from './documents.ts';
 import { summarizeGraph, type GraphSummary } from './graph-summary.ts';
+import type { DataUsage, VolumeUsage } from './volume-accounting.ts';
 
 /** An object in the bundle and the entry it is stored in. */
 export interface InspectObject extends ObjectRef {
@@ -36,9 +37,12 @@ export interface InspectResult {
   objects: InspectObject[];
   graph: GraphSummary;
   exports: InspectExport[];
-  /** Volume data entries with their size and sha256 from the trailer. */
+  /** v1alpha1: the volume data files with their size and sha256 from the trailer (empty for v1alpha2). */
   data: TrailerEntry[];
-  totals: { entries: number; dataBytes: number };
+  /** v1alpha2: each volume's logical and stored size and what deduplication and zero elision saved. */
+  volumes: VolumeUsage[];
+  /** `dataBytes`: bytes of volume data as stored (data files, or chunk entries). */
+  totals: { entries: number; dataBytes: number; volumes?: DataUsage };
 }
 
 /** What the reader gathered, in the shape `buildInspectResult` needs. */
@@ -48,6 +52,8 @@ export interface InspectInput {
   objects: { ref: ObjectRef; path: string }[];
   exports: ExportRecord[];
   trailer: Trailer;
+  /** v1alpha2: the volumes in bundle order, and their totals. */
+  volumes?: { usage: VolumeUsage[]; totals: DataUsage };
 }
 
 /** Builds the inspect result; lists keep bundle order, which is already sorted. */
@@ -59,7 +65,12 @@ export function buildInspectResult(input: InspectInput): InspectResult {
     graph: summarizeGraph(input.graph),
     exports: input.exports.map(inspectExport),
     data: data.map((entry) => ({ path: entry.path, size: entry.size, sha256: entry.sha256 })),
-    totals: { entries: input.trailer.entries.length + 1, dataBytes: data.reduce((sum, entry) => sum + entry.size, 0) },
+    volumes: input.volumes?.usage ?? [],
+    totals: {
+      entries: input.trailer.entries.length + (input.trailer.chunks?.count ?? 0) + 1,
+      dataBytes: data.reduce((sum, entry) => sum + entry.size, 0) + (input.trailer.chunks?.storedBytes ?? 0),
+      ...(input.volumes ? { volumes: input.volumes.totals } : {}),
+    },
   };
 }
 

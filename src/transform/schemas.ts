@@ -1,9 +1,9 @@
-// The transform's JSON Schemas (report, MAC map), compiled once by one Ajv instance.
+// The transform's JSON Schemas (report, MAC map), through the project's one Ajv registry.
 
-import { InternalError } from '../errors.ts';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import macMapSchema from '../../schemas/mac-map.v1alpha1.schema.json' with { type: 'json' };
 import reportSchema from '../../schemas/report.v1alpha1.schema.json' with { type: 'json' };
+import { formatSchemaErrors } from '../schemas.ts';
 
 export { macMapSchema, reportSchema };
 
@@ -11,22 +11,10 @@ export { macMapSchema, reportSchema };
 export const REPORT_SCHEMA_ID = reportSchema.$id;
 export const MAC_MAP_SCHEMA_ID = macMapSchema.$id;
 
-let ajv: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
-
 /** The validator for a schema `$id`, or a `$id#/definitions/x` reference; compiled on first use. */
-export function validatorFor(ref: string): ValidateFunction {
-  let validate = validators.get(ref);
-  if (!validate) {
-    ajv ??= new Ajv({ allErrors: true, strict: true, schemas: [macMapSchema, reportSchema] });
-    validate = ref.includes('#') ? ajv.compile({ $ref: ref }) : ajv.getSchema(ref);
-    if (!validate) throw new InternalError(`no schema ${ref}`);
-    validators.set(ref, validate);
-  }
-  return validate;
-}
+export { validatorFor } from '../schemas.ts';
 
-/** Ajv errors as short lines: `/changes/0/path: must match pattern …`. */
+/** Ajv errors as one line each, formatted as every schema error is (`/changes/0/path must match pattern …`). */
 export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((error) => `${error.instancePath || '/'}: ${error.message ?? error.keyword}`);
+  return formatSchemaErrors(errors);
 }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, InputError } from '../../errors.ts';
+import { ClusterError, InputError, KvbError } from '../../errors.ts';
 import { getString, type KubeObject } from '../../model/kube-object.ts';
 import { statusMessage, type ClusterClient } from './client.ts';
 import { readBody } from './http.ts';
@@ -104,11 +104,14 @@ export async function requestUploadToken(client: ClusterClient, namespace: strin
 
 /**
  * Streams `data` (`size` bytes, raw or gzip: CDI undoes gzip) to the proxy's synchronous upload endpoint. The bytes
- * are never held in memory. @throws ClusterError with the proxy's answer on any non-2xx.
+ * are never held in memory. When `data` fails (a chunk that does not check out), the request is cut short — the
+ * proxy never gets a complete body — and that error is thrown as it is.
+ * @throws ClusterError with the proxy's answer on any non-2xx.
  */
 export async function uploadData(proxy: UploadProxy, token: string, data: Readable, size: number, what: string, signal?: AbortSignal): Promise<void> {
   const url = new URL(`${proxy.url}/v1beta1/upload`);
   const transport = url.protocol === 'http:' ? http : https;
+  let dataError: unknown;
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
     const request = transport.request(url, {
       method: 'POST',
@@ -117,12 +120,17 @@ export async function uploadData(proxy: UploadProxy, token: string, data: Readab
       signal,
     }, resolve);
     request.on('error', reject);
-    data.on('error', (error) => request.destroy(error));
+    data.on('error', (error) => {
+      dataError = error;
+      request.destroy(error);
+    });
     data.pipe(request);
   }).catch((error: Error) => {
+    if (dataError instanceof KvbError) throw dataError;
     throw new ClusterError(`cannot upload ${what} to ${url.origin}: ${error.message}`);
   });
   const body = await readBody(response, 64 * 1024);
+  if (dataError instanceof KvbError) throw dataError;
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) {
     const message = statusMessage(body.toString('utf8')) ?? '';

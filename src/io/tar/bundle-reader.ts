@@ -41,7 +41,7 @@ import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
-import { zstdDecodeSync } from '../chunks/codec.ts';
+import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
 
 export interface OpenBundleOptions {
   /** Names the bundle in messages (`backup.tar: bundle entry …`). */
@@ -98,10 +98,12 @@ export interface ChunkEntry {
   sha256: string;
   /** Bytes stored in the entry (at most `maxChunkBytes`, checked from the tar header). */
   size: number;
-  /** Where the stored bytes start in the uncompressed input: a file opened from its start can read them there later. */
+  /** Where the stored bytes start in the input (-1 when it is gzipped): a file read from its start holds them there. */
   position: number;
   /** The stored bytes (a zstd frame or the raw chunk), as the tar entry holds them. */
   read(): Promise<Buffer>;
+  /** The stored bytes in the pieces the input delivered them (no copy), for a verbatim copy. */
+  readParts(): Promise<Buffer[]>;
   skip(): Promise<void>;
 }
 
@@ -144,7 +146,7 @@ export async function openBundle(input: Readable, options: OpenBundleOptions | s
   const extract = tar.extract();
   // Larger inflated chunks than zlib's 16 KiB default: fewer callbacks, and tar-stream then sees whole small entries.
   const done = pipeline(gzipped ? [source, createGunzip({ chunkSize: 64 * 1024 }), extract] : [source, extract]);
-  return new TarBundleReader(input, extract, done, settings);
+  return new TarBundleReader(input, extract, done, settings, gzipped);
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -160,29 +162,43 @@ const TYPE_NAMES: Record<string, string> = {
   'contiguous-file': 'contiguous file',
 };
 
+/**
+ * Reads the first bytes to tell gzip from tar, then puts them back (`unshift`), so the bytes flow on through the
+ * same stream with no extra layer.
+ */
 async function sniffGzip(input: Readable): Promise<{ source: Readable; gzipped: boolean }> {
-  const iterator: AsyncIterator<unknown> = input[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let ended = false;
   while (head.byteLength < GZIP_MAGIC.length) {
-    const next = await iterator.next();
-    if (next.done) {
+    const chunk = input.read() as Buffer | string | null;
+    if (chunk !== null) {
+      head = Buffer.concat([head, toBuffer(chunk)]);
+      continue;
+    }
+    if (input.readableEnded || input.destroyed) {
       ended = true;
       break;
     }
-    head = Buffer.concat([head, toBuffer(next.value)]);
+    ended = await new Promise<boolean>((resolve, reject) => {
+      const cleanup = () => {
+        input.off('readable', onReadable);
+        input.off('end', onEnd);
+        input.off('error', onError);
+      };
+      const onReadable = () => (cleanup(), resolve(false));
+      const onEnd = () => (cleanup(), resolve(true));
+      const onError = (error: Error) => (cleanup(), reject(error));
+      input.once('readable', onReadable);
+      input.once('end', onEnd);
+      input.once('error', onError);
+    });
+    if (ended) break;
   }
   const gzipped = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.byteLength > 0) yield head;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield toBuffer(next.value);
-    }
-  }
-  return { source: Readable.from(rest(), { objectMode: false }), gzipped };
+  // A stream that already ended cannot take its bytes back: the few read are all there is.
+  if (ended) return { source: Readable.from([head]), gzipped };
+  if (head.byteLength > 0) input.unshift(head);
+  return { source: input, gzipped };
 }
 
 function toBuffer(chunk: unknown): Buffer {
@@ -196,6 +212,8 @@ interface ChunkSeen {
   size: number;
   /** sha256 of the stored bytes, when `verifyChunks` is `stored`. */
   storedSha256?: string;
+  /** Whether the stored bytes begin like a zstd frame (the framing check, for every chunk). */
+  zstdFramed?: boolean;
   /** Set once an index names it. */
   referenced: boolean;
 }
@@ -210,6 +228,8 @@ class TarBundleReader implements BundleReader {
   readonly #source: string | undefined;
   readonly #skipGraph: boolean;
   readonly #verifyChunks: 'stored' | 'size';
+  /** Positions in a gzipped input are not positions in the file. */
+  readonly #gzipped: boolean;
   readonly #seen: TrailerEntry[] = [];
   readonly #chunks = new Map<string, ChunkSeen>();
   /** sha256 of an all-zero chunk of each chunk size seen, to refuse a stored zero chunk. */
@@ -228,8 +248,9 @@ class TarBundleReader implements BundleReader {
   #dataCount = 0;
   #formats = new Map<string, string>();
 
-  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions) {
+  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, gzipped: boolean) {
     this.#input = input;
+    this.#gzipped = gzipped;
     this.#extract = extract;
     this.#entries = extract[Symbol.asyncIterator]();
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -408,6 +429,21 @@ class TarBundleReader implements BundleReader {
     return parsed.value;
   }
 
+  /** An entry's bytes as the input delivered them (no copy), checked for length. */
+  async #readEntryParts(path: string, entry: TarEntry): Promise<Buffer[]> {
+    const size = entry.header.size ?? 0;
+    const parts: Buffer[] = [];
+    let count = 0;
+    this.#current = path;
+    for await (const part of this.#guard(entry)) {
+      parts.push(part);
+      count += part.byteLength;
+    }
+    this.#current = undefined;
+    if (count !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
+    return parts;
+  }
+
   async #readEntryBytes(path: string, entry: TarEntry, record = true): Promise<Buffer> {
     const size = entry.header.size ?? 0;
     const chunks: Buffer[] = [];
@@ -450,29 +486,41 @@ class TarBundleReader implements BundleReader {
     const seen: ChunkSeen = { size, referenced: false };
     this.#chunks.set(entry.sha256, seen);
     this.#chunkBytes += size;
-    let bytes: Promise<Buffer> | undefined;
-    const read = (): Promise<Buffer> => {
-      bytes ??= this.#readEntryBytes(entry.path, tarEntry, false).then((stored) => {
-        if (this.#verifyChunks === 'stored') seen.storedSha256 = createHash('sha256').update(stored).digest('hex');
+    let parts: Promise<Buffer[]> | undefined;
+    const readParts = (): Promise<Buffer[]> => {
+      parts ??= this.#readEntryParts(entry.path, tarEntry).then((stored) => {
+        seen.zstdFramed = looksLikeZstd(stored[0] ?? Buffer.alloc(0));
+        if (this.#verifyChunks === 'stored') {
+          const hash = createHash('sha256');
+          for (const part of stored) hash.update(part);
+          seen.storedSha256 = hash.digest('hex');
+        }
         return stored;
       });
-      return bytes;
+      return parts;
+    };
+    const read = async (): Promise<Buffer> => {
+      const stored = await readParts();
+      return stored.length === 1 ? (stored[0] as Buffer) : Buffer.concat(stored);
     };
     const skip = async () => {
       if (this.#verifyChunks === 'stored') {
-        await read();
+        await readParts();
         return;
       }
       this.#current = entry.path;
       let count = 0;
-      for await (const chunk of this.#guard(tarEntry)) count += chunk.byteLength;
+      for await (const chunk of this.#guard(tarEntry)) {
+        if (count === 0) seen.zstdFramed = looksLikeZstd(chunk);
+        count += chunk.byteLength;
+      }
       this.#current = undefined;
       if (count !== size) throw this.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
     };
     let drained: Promise<void> | undefined;
-    const drain = () => (drained ??= (bytes ? bytes.then(() => {}) : skip()));
+    const drain = () => (drained ??= (parts ? parts.then(() => {}) : skip()));
     return {
-      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: (tarEntry.header as { byteOffset?: number }).byteOffset ?? -1, read, skip: drain },
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1), read, readParts, skip: drain },
       drain,
     };
   }
@@ -518,6 +566,9 @@ class TarBundleReader implements BundleReader {
       if (!chunk) return { code: 'chunk-missing', entry: path, message: `names chunk ${extent.sha256} (offset ${extent.offset}), which the bundle does not hold before this index` };
       if (chunk.size !== extent.stored.size) {
         return { code: 'chunk-size', entry: chunkPath(extent.sha256), message: `holds ${chunk.size} bytes, but ${path} says ${extent.stored.size}` };
+      }
+      if (extent.stored.compression === 'zstd' && chunk.zstdFramed === false) {
+        return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes are not a zstd frame, but ${path} says zstd (corrupt chunk)` };
       }
       if (chunk.storedSha256 !== undefined && chunk.storedSha256 !== extent.stored.sha256) {
         return { code: 'chunk-corrupt', entry: chunkPath(extent.sha256), message: `stored bytes have sha256 ${chunk.storedSha256}, but ${path} says ${extent.stored.sha256} (corrupt chunk)` };

@@ -8,6 +8,10 @@ import tar from 'tar-stream';
 import { FIXTURE_CHUNK_SIZE, fixtureVolume, goodV1alpha2Fixtures, writeFixture, type BundleFixture } from '../../../scripts/make-bad-bundles.ts';
 import { volumeIndexPath, type BundleHeader, type ExportRecord, type VolumeIndex } from '../../bundle/index.ts';
 import { writeVolume } from '../chunks/write-volume.ts';
+import { END_OF_ARCHIVE, padding, tarHeaderBlocks } from './tar-header.ts';
+import { zstdCompressSync } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { InputError, InternalError } from '../../errors.ts';
 import { openBundle } from './bundle-reader.ts';
 import { createBundleWriter } from './bundle-writer.ts';
@@ -183,6 +187,64 @@ describe('bundle reader limits', () => {
   it('bounds the number of entries', async () => {
     const reader = await openBundle(Readable.from([await writeFixture(minimal)]), { limits: { maxEntries: 3 } });
     await assert.rejects(reader.metadata(), /bundle entry objects\/core\/PersistentVolumeClaim\/ns1\/disk1.json.zst: more than 3 entries/);
+  });
+});
+
+describe('bundle reader bounds for a hostile bundle', () => {
+  /** A v1alpha2 bundle from raw entries: the header first, then whatever follows (no trailer needed to be refused). */
+  async function rawBundle(entries: { name: string; body: Buffer }[]): Promise<Buffer> {
+    const header = Buffer.from(`${JSON.stringify({ ...minimal.header, contents: { objects: 0, exports: 0, data: 0 } })}\n`);
+    const blocks: Buffer[] = [];
+    for (const { name, body } of [{ name: 'kvbackup.json', body: header }, ...entries]) {
+      blocks.push(tarHeaderBlocks({ name, size: body.length, mtime: 0 }), body, padding(body.length));
+    }
+    return Buffer.concat([...blocks, END_OF_ARCHIVE]);
+  }
+
+  it('stops a zstd bomb at the JSON entry bound, counted decompressed', async () => {
+    const bomb = zstdCompressSync(Buffer.alloc(64 * 1024, 0x20));
+    assert.ok(bomb.length < 100, 'small on the wire');
+    const reader = await openBundle(Readable.from([await rawBundle([{ name: 'graph.json.zst', body: bomb }])]), { limits: { maxJsonEntryBytes: 4096 } });
+    await assert.rejects(reader.metadata(), /^BundleInputError: bundle entry graph\.json\.zst: zstd data decompresses to more than 4096 bytes$/);
+  });
+
+  it('counts JSON decompressed against the metadata bound', async () => {
+    const graph = zstdCompressSync(Buffer.from(`${JSON.stringify({ nodes: [], edges: [], pad: ' '.repeat(3000) })}\n`));
+    const reader = await openBundle(Readable.from([await rawBundle([{ name: 'graph.json.zst', body: graph }])]), { limits: { maxMetadataBytes: 2048 } });
+    await assert.rejects(reader.metadata(), /^BundleInputError: bundle entry graph\.json\.zst: JSON entries total over the 2 KiB limit$/);
+  });
+
+  it('bounds the number of chunks', async () => {
+    const reader = await openBundle(Readable.from([await writeFixture(withData)]), { limits: { maxChunks: 1 } });
+    await reader.metadata();
+    await assert.rejects(
+      (async () => {
+        for await (const entry of reader.dataEntries()) await entry.skip();
+      })(),
+      /bundle entry chunks\/sha256\/[0-9a-f]{64}: more than 1 chunks/,
+    );
+  });
+
+  it('keeps about 200 bytes per chunk entry, whatever the chunks hold', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const count = 20_000;
+    const chunks = Array.from({ length: count }, (_, i) => ({ name: `chunks/sha256/${createHash('sha256').update(String(i)).digest('hex')}`, body: Buffer.from([i & 0xff]) }));
+    const bytes = await rawBundle([{ name: 'graph.json.zst', body: zstdCompressSync(Buffer.from('{"nodes":[],"edges":[]}\n')) }, ...chunks]);
+    const reader = await openBundle(Readable.from([bytes]), { onProblem: () => {} });
+    await reader.metadata();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let seen = 0;
+    for await (const entry of reader.dataEntries()) {
+      await entry.skip();
+      seen += 1;
+    }
+    gc();
+    const perChunk = (process.memoryUsage().heapUsed - before) / count;
+    reader.close();
+    assert.equal(seen, count);
+    assert.ok(perChunk < 400, `${perChunk.toFixed(0)} bytes held per chunk`);
   });
 });
 

@@ -1,9 +1,9 @@
 // Streams a v1alpha2 bundle to a Writable: entries in the enforced order, fixed tar headers, chunks deduplicated, no seeking.
 
 import { createHash } from 'node:crypto';
-import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar, { type Header as TarHeader, type Pack } from 'tar-stream';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import {
   BUNDLE_FORMAT_VERSION,
   buildTrailer,
@@ -44,6 +44,7 @@ import type { KubeObject } from '../../model/kube-object.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
 import type { ChunkStore } from '../chunks/chunker.ts';
 import { zstdEncodeSync, type EncodedChunk } from '../chunks/codec.ts';
+import { END_OF_ARCHIVE, padding, tarHeaderBlocks } from './tar-header.ts';
 
 export interface BundleWriterOptions {
   /** Keep export records' `token`; without it the token is dropped before writing. */
@@ -81,7 +82,7 @@ export interface BundleWriter extends ChunkStore {
    * The volume index that names it afterwards says how it is stored and is checked against its size.
    * @returns false when the bundle already holds that chunk (nothing written).
    */
-  copyChunk(sha256: string, stored: Uint8Array): Promise<boolean>;
+  copyChunk(sha256: string, stored: Uint8Array | readonly Uint8Array[]): Promise<boolean>;
   /**
    * Writes `volumes/<namespace>/<volume>/index.json.zst` after checking its layout and that every chunk it names
    * is already stored, the same way. The volume must be listed by an export record.
@@ -110,8 +111,8 @@ interface ChunkRecord {
 }
 
 class TarBundleWriter implements BundleWriter {
-  readonly #pack = tar.pack();
-  readonly #done: Promise<void>;
+  readonly #out: Writable;
+  readonly #end: boolean;
   readonly #includeToken: boolean;
   readonly #limits: BundleLimits;
   readonly #order: EntryOrder;
@@ -125,24 +126,19 @@ class TarBundleWriter implements BundleWriter {
   #failed: Error | undefined;
   /** Every entry write waits for the one before: the tar is one stream. */
   #queue: Promise<unknown> = Promise.resolve();
-  /** Entry bytes handed to tar-stream, and bytes `out` has taken: their difference is what is buffered. */
-  #packed = 0;
-  #delivered = 0;
-  #onDelivered: (() => void)[] = [];
+  /** Small pieces gathered into one write (tar headers, padding, compressed JSON). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
 
   constructor(out: Writable, options: BundleWriterOptions) {
     this.#includeToken = options.includeToken ?? false;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#order = new EntryOrder(this.#limits.maxEntries, BUNDLE_FORMAT_VERSION);
-    // tar-stream's Pack is a streamx Readable; Node's pipeline drives it like any readable stream.
-    const packed = this.#pack as unknown as Readable;
-    const end = options.end ?? true;
-    // tar-stream emits every header, body and padding as its own chunk; gathering the small ones first spares the
-    // file one round trip to the thread pool per chunk (three per entry).
-    this.#done = pipeline(packed, (source: AsyncIterable<Uint8Array>) => this.#coalesce(source), out, { end });
-    // Failures surface through the calls (and finish); never as an unhandled rejection.
-    this.#done.catch((error: unknown) => {
-      this.#failed ??= error instanceof Error ? error : new Error(String(error));
+    this.#out = out;
+    this.#end = options.end ?? true;
+    // Failures surface through the calls (and finish), never as an unhandled 'error' event.
+    out.on('error', (error: Error) => {
+      this.#failed ??= error;
     });
   }
 
@@ -211,12 +207,14 @@ class TarBundleWriter implements BundleWriter {
     return result;
   }
 
-  async copyChunk(sha256: string, stored: Uint8Array): Promise<boolean> {
+  async copyChunk(sha256: string, stored: Uint8Array | readonly Uint8Array[]): Promise<boolean> {
     let written = false;
+    const parts = stored instanceof Uint8Array ? [stored] : stored;
+    const size = parts.reduce((sum, part) => sum + part.byteLength, 0);
     await this.#step(chunkPath(sha256), async (path) => {
       if (this.#chunks.has(sha256)) return;
-      if (stored.byteLength > this.#limits.maxChunkBytes) throw new InputError(`bundle entry ${path}: ${formatBytes(stored.byteLength)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk`);
-      await this.#writeChunk(path, sha256, stored, undefined);
+      if (size > this.#limits.maxChunkBytes) throw new InputError(`bundle entry ${path}: ${formatBytes(size)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk`);
+      await this.#writeChunk(path, sha256, parts, undefined);
       written = true;
     }, { chunk: true });
     return written;
@@ -259,16 +257,23 @@ class TarBundleWriter implements BundleWriter {
       const problem = schemaProblem(`trailer.${BUNDLE_FORMAT_VERSION}`, path, trailer);
       if (problem) throw problemError(problem);
       await this.#writeJson(path, trailer, { compress: false, record: false });
-      this.#pack.finalize();
+      await this.#write(END_OF_ARCHIVE);
+      await this.#flush();
+      if (this.#end) {
+        this.#out.end();
+        await finished(this.#out);
+      } else if (this.#out.writableNeedDrain) {
+        await once(this.#out, 'drain');
+      }
     });
-    await this.#done;
     if (this.#failed) throw this.#failed;
     return trailer as unknown as Trailer;
   }
 
   abort(error: Error = new Error('bundle writing aborted')): void {
     this.#failed ??= error;
-    this.#pack.destroy(error);
+    // stdout (end: false) is left open for the error message; a file is destroyed and its owner removes it.
+    if (this.#end) this.#out.destroy(error);
   }
 
   async close(): Promise<void> {
@@ -305,13 +310,14 @@ class TarBundleWriter implements BundleWriter {
     }
   }
 
-  async #writeChunk(path: string, sha256: string, stored: Uint8Array, ref: StoredChunkRef | undefined): Promise<void> {
+  async #writeChunk(path: string, sha256: string, stored: Uint8Array | readonly Uint8Array[], ref: StoredChunkRef | undefined): Promise<void> {
     if (this.#chunks.size >= this.#limits.maxChunks) throw new InputError(`bundle entry ${path}: more than ${this.#limits.maxChunks} chunks`);
-    const record: ChunkRecord = ref ? { size: stored.byteLength, ref } : { size: stored.byteLength };
+    const size = stored instanceof Uint8Array ? stored.byteLength : stored.reduce((sum, part) => sum + part.byteLength, 0);
+    const record: ChunkRecord = ref ? { size, ref } : { size };
     // Registered before the bytes are out, so a concurrent volume finds it; failures fail the whole writer anyway.
     this.#chunks.set(sha256, record);
     await this.#writeEntry(path, stored);
-    this.#chunkBytes += stored.byteLength;
+    this.#chunkBytes += size;
   }
 
   async #writeJson(path: string, value: unknown, options: { compress?: boolean; record?: boolean } = {}): Promise<void> {
@@ -324,79 +330,50 @@ class TarBundleWriter implements BundleWriter {
     if (options.record !== false) this.#entries.push({ path, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
   }
 
-  async #writeEntry(path: string, bytes: Uint8Array): Promise<void> {
-    const done = this.#entryDone(path, bytes.byteLength);
-    const sink = this.#pack.entry(this.#tarHeader(path, bytes.byteLength), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), done.callback);
-    // A failing entry reports through its callback; an 'error' event without a listener would crash the process.
-    sink.on('error', () => {});
-    await done.promise;
-    this.#packed += bytes.byteLength;
-    // tar-stream takes whole entries without backpressure: wait until `out` has taken all but MAX_AHEAD_BYTES.
-    while (this.#packed - this.#delivered > MAX_AHEAD_BYTES && !this.#failed) {
-      await new Promise<void>((resolve) => this.#onDelivered.push(resolve));
-    }
+  /** Writes one entry whose body is `bytes`, or the concatenation of its parts (written as they are, never copied). */
+  async #writeEntry(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+    const size = parts.reduce((sum, part) => sum + part.byteLength, 0);
+    await this.#write(tarHeaderBlocks({ name: path, size, mtime: this.#mtime.getTime() / 1000 }));
+    for (const part of parts) await this.#write(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+    await this.#write(padding(size));
+    if (this.#failed) throw this.#failed;
   }
 
   /**
-   * Passes the packed bytes on unchanged, gathering small pieces into at least COALESCE_BYTES (the last may be
-   * shorter) and counting what `out` has taken, which is what paces the writer.
+   * Hands bytes to `out`: small pieces are gathered into writes of at least COALESCE_BYTES (one thread-pool round
+   * trip each), large ones go as they are. Waits while `out` holds more than MAX_AHEAD_BYTES not yet written, so
+   * reading, hashing and writing overlap without the output buffering a whole volume.
    */
-  async *#coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-    for await (const piece of coalesce(source)) {
-      yield piece;
-      this.#delivered += piece.byteLength;
-      const waiting = this.#onDelivered;
-      this.#onDelivered = [];
-      for (const resolve of waiting) resolve();
+  async #write(bytes: Buffer): Promise<void> {
+    if (bytes.byteLength === 0) return;
+    if (bytes.byteLength < COALESCE_BYTES) {
+      this.#pending.push(bytes);
+      this.#pendingBytes += bytes.byteLength;
+      if (this.#pendingBytes >= COALESCE_BYTES) await this.#flush();
+      return;
     }
-    // Wake any waiter when the stream ends or fails.
-    this.#delivered = Number.POSITIVE_INFINITY;
-    for (const resolve of this.#onDelivered) resolve();
+    await this.#flush();
+    await this.#send(bytes);
   }
 
-  #tarHeader(path: string, size: number): TarHeader {
-    return { name: path, size, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: this.#mtime, type: 'file', linkname: '', devmajor: 0, devminor: 0 };
+  async #flush(): Promise<void> {
+    if (this.#pendingBytes === 0) return;
+    const gathered = this.#pending.length === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await this.#send(gathered);
   }
 
-  #entryDone(path: string, size: number): { promise: Promise<void>; callback: (error?: Error | null) => void } {
-    let callback: (error?: Error | null) => void = () => {};
-    const promise = new Promise<void>((resolve, reject) => {
-      callback = (error) => {
-        if (error) reject(this.#failed ?? new InputError(`bundle entry ${path} (${size} bytes): ${error.message}`));
-        else resolve();
-      };
-    });
-    // When the entry fails because writing already failed, nobody awaits it: the first error is what callers see.
-    promise.catch(() => {});
-    return { promise, callback };
+  async #send(bytes: Buffer): Promise<void> {
+    if (this.#failed) throw this.#failed;
+    this.#out.write(bytes);
+    while (this.#out.writableLength > MAX_AHEAD_BYTES && !this.#failed && !this.#out.destroyed) await once(this.#out, 'drain').catch(() => {});
+    if (this.#failed) throw this.#failed;
   }
 }
 
 /** Chunks gathered before they go on: large enough that per-chunk costs vanish, small next to the data they carry. */
 export const COALESCE_BYTES = 64 * 1024;
-/** Most bytes the writer lets tar-stream hold that `out` has not taken yet: a few chunks. */
+/** Most bytes the writer lets `out` hold that it has not written yet: a few chunks. */
 export const MAX_AHEAD_BYTES = 4 * 1024 * 1024;
-
-/** Passes the bytes on unchanged, in chunks of at least COALESCE_BYTES (the last one may be shorter). */
-async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  let parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of source) {
-    if (chunk.byteLength >= COALESCE_BYTES) {
-      // A large body (a chunk) goes on as it is, after what was gathered before it: never copied.
-      if (size > 0) yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      continue;
-    }
-    parts.push(chunk);
-    size += chunk.byteLength;
-    if (size >= COALESCE_BYTES) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-    }
-  }
-  if (size > 0) yield Buffer.concat(parts, size);
-}

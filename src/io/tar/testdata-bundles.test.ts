@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { badBundles, goodFixtures, writeFixture } from '../../../scripts/make-bad-bundles.ts';
+import { badBundles, badV1alpha2Bundles, goodFixtures, writeFixture } from '../../../scripts/make-bad-bundles.ts';
+import { ChunkCollector } from '../chunks/chunk-source.ts';
+import { readVolume } from '../chunks/read-volume.ts';
 import { BundleInputError } from '../../bundle/index.ts';
 import { InputError } from '../../errors.ts';
 import { readWholeBundle } from '../../testing/read-bundle.ts';
@@ -12,9 +14,25 @@ import { openBundle } from './bundle-reader.ts';
 
 const root = new URL('../../../testdata/bundles/', import.meta.url);
 
-/** Reads a whole bundle: metadata, every data entry consumed (v1alpha2 volumes rebuilt and checked), the trailer. */
+/**
+ * Reads a whole bundle as restore does: metadata, every data entry consumed, each v1alpha2 volume rebuilt from its
+ * chunks (spooled, as from a pipe) with every chunk verified, then the trailer.
+ */
 async function readBundle(input: Readable): Promise<void> {
-  await readWholeBundle(input);
+  const reader = await openBundle(input);
+  const chunks = new ChunkCollector();
+  try {
+    await reader.metadata();
+    for await (const entry of reader.dataEntries()) {
+      if (entry.kind === 'file') for await (const _chunk of entry.stream) void _chunk;
+      else if (entry.kind === 'chunk') await chunks.add(entry);
+      else for await (const _piece of readVolume(entry.index, chunks, { path: entry.path })) void _piece;
+    }
+    await reader.finish();
+  } finally {
+    reader.close();
+    await chunks.close();
+  }
 }
 
 /** Each bad bundle and the one-line message it must fail with. */
@@ -47,6 +65,16 @@ const BAD: Record<string, RegExp> = {
   'empty.tar': /^bundle: no header kvbackup\.json/,
   'data-not-listed.tar': /^bundle entry data\/ns1\/disk1\/disk\.img: data entry not listed in any export record$/,
   'export-path-mismatch.tar': /^bundle entry exports\/ns1\/other\.json: holds the record of ns1\/vm1, not ns1\/other/,
+  'v2-corrupt-chunk.kvb': /^bundle entry chunks\/sha256\/[0-9a-f]{64}: content sha256 is [0-9a-f]{64}, not the digest its name says \(corrupt chunk\)$/,
+  'v2-tampered-chunk.kvb': /^bundle entry chunks\/sha256\/[0-9a-f]{64}: stored bytes have sha256 [0-9a-f]{64}, but volumes\/ns1\/disk1\/index\.json\.zst says [0-9a-f]{64} \(corrupt chunk\)$/,
+  'v2-missing-chunk.kvb': /^bundle entry volumes\/ns1\/disk1\/index\.json\.zst: names chunk [0-9a-f]{64} \(offset 131072\), which the bundle does not hold before this index$/,
+  'v2-unknown-digest.kvb': /^bundle entry volumes\/ns1\/disk1\/index\.json\.zst: names chunk e{64} \(offset 0\), which the bundle does not hold before this index$/,
+  'v2-extents-out-of-order.kvb': /^bundle entry volumes\/ns1\/disk1\/index\.json\.zst: extent 0 \(offset 65536\) leaves a gap \(the previous extent ends at 0\)$/,
+  'v2-extents-overlap.kvb': /^bundle entry volumes\/ns1\/disk1\/index\.json\.zst: extent 1 \(offset 65535\) overlaps or is out of order \(the previous extent ends at 65536\)$/,
+  'v2-index-total.kvb': /^bundle entry volumes\/ns1\/disk1\/index\.json\.zst: extents cover 132072 bytes but the volume size is 132071$/,
+  'v2-zero-chunk-stored.kvb': /^bundle entry chunks\/sha256\/[0-9a-f]{64}: an all-zero chunk is stored, but zero extents \(as at offset 65536 of volumes\/ns1\/disk1\/index\.json\.zst\) store nothing$/,
+  'v2-duplicate-chunk.kvb': /^bundle entry chunks\/sha256\/[0-9a-f]{64}: duplicate chunk entry \(each chunk is stored once\)$/,
+  'v2-oversize-chunk.kvb': /^bundle entry chunks\/sha256\/d{64}: 17 MiB is over the 16 MiB limit for a chunk$/,
 };
 
 describe('testdata bundles', () => {
@@ -89,7 +117,7 @@ describe('testdata bundles', () => {
     for (const fixture of goodFixtures()) {
       assert.ok(readFileSync(new URL(`good/${fixture.file}`, root)).equals(await writeFixture(fixture)), `good/${fixture.file} is stale`);
     }
-    for (const bad of await badBundles()) {
+    for (const bad of [...(await badBundles()), ...(await badV1alpha2Bundles())]) {
       assert.ok(readFileSync(new URL(`bad/${bad.file}`, root)).equals(bad.bytes), `bad/${bad.file} is stale`);
     }
   });
