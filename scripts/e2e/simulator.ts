@@ -12,6 +12,12 @@ export const SIM_STALL = 'sim.kvbackup.test/stall';
 export const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
 /** Annotation on a VM (or its export): bytes per second each export-server volume response is held to. */
 export const SIM_DOWNLOAD_RATE = 'sim.kvbackup.test/download-rate';
+/** PVC annotation: "<offset>:<length>[,…]" byte ranges to overwrite with new content, once per distinct value. */
+export const SIM_WRITE = 'sim.kvbackup.test/write';
+/** PVC annotation set by the simulator: the last SIM_WRITE value applied. */
+export const SIM_WRITTEN = 'sim.kvbackup.test/written';
+/** Namespace or VM label the simulated KubeVirt CR selects for changed block tracking. */
+export const CBT_LABEL = { changedBlockTracking: 'true' } as const;
 
 export type SimStep =
   | 'start'
@@ -24,7 +30,9 @@ export type SimStep =
   | 'volume-snapshot'
   | 'snapshot'
   | 'export'
-  | 'download';
+  | 'download'
+  | 'backup'
+  | 'checkpoint-redefinition';
 
 /** The annotations that switch steps to fail or stall. */
 export function simSwitches(s: { fail?: SimStep[]; stall?: SimStep[] }): Record<string, string> {
@@ -41,8 +49,8 @@ export interface FreezeCall {
   namespace: string;
   name: string;
   unfreezeTimeout?: string;
-  /** "api" (through the aggregated API), "virt-controller" (snapshot controller) or "timer" (unfreezeTimeout). */
-  via: 'api' | 'virt-controller' | 'timer';
+  /** "api" (aggregated API), "virt-controller" (snapshot controller), "virt-launcher" (backup job) or "timer" (unfreezeTimeout). */
+  via: 'api' | 'virt-controller' | 'virt-launcher' | 'timer';
   user?: string;
   code: number;
   message?: string;
@@ -122,4 +130,24 @@ export interface Served {
 /** Requests and bytes the export server served, per export volume and file, in one namespace. */
 export function served(plane: ControlPlane, namespace: string): Promise<Served[]> {
   return control(plane, `/served?namespace=${encodeURIComponent(namespace)}`);
+}
+
+/** The bytes the SIM_WRITE switch puts at one range: generated content of the key "<volume key>#write=<value>#<offset>". */
+export function writtenBytes(key: string, value: string, offset: number, length: number): Buffer {
+  return generatedVolumeBytes(`${key}#write=${value}#${offset}`, length);
+}
+
+/** What the backup map/data endpoints of one export volume served. */
+export interface BackupTransfer {
+  namespace: string;
+  export: string;
+  volume: string;
+  mapRequests: number;
+  mapBytes: number;
+  dataRequests: number;
+  dataBytes: number;
+}
+
+export function backupTransfers(plane: ControlPlane, namespace: string): Promise<BackupTransfer[]> {
+  return control(plane, `/backup-transfers?namespace=${encodeURIComponent(namespace)}`);
 }

@@ -78,15 +78,18 @@ build_crds() {
   log "CRDs: $(ls "$out" | wc -l) files in $out"
 }
 
-# The simulator changes with the tests, so it is keyed by its own sources.
+# The simulator changes with the tests, so it is keyed by its own sources:
+# one binary per source hash (SIM_BIN), so that control planes started from
+# different work trees never run each other's simulator.
 build_sim() {
-  local bin="$CP_DIR/bin/kvb-sim" hash
+  local hash
   hash=$(cd "$CP_SRC" && cat go.mod go.sum $(find sim -name '*.go' | sort) | sha256sum | cut -c1-16)
-  if [[ -x $bin && $(cat "$bin.hash" 2>/dev/null) == "$hash" ]]; then
-    log "simulator: cached ($bin)"
+  SIM_BIN="$CP_DIR/sim/$hash/kvb-sim"
+  if [[ -x $SIM_BIN ]]; then
+    log "simulator: cached ($SIM_BIN)"
     return
   fi
-  timed "compile simulator" bash -c "cd '$CP_SRC' && go build -trimpath -ldflags='-s -w' -o '$bin.tmp' ./sim"
-  mv "$bin.tmp" "$bin"
-  echo "$hash" > "$bin.hash"
+  mkdir -p "$(dirname "$SIM_BIN")"
+  timed "compile simulator" bash -c "cd '$CP_SRC' && go build -trimpath -ldflags='-s -w' -o '$SIM_BIN.tmp.$$' ./sim"
+  mv "$SIM_BIN.tmp.$$" "$SIM_BIN"
 }

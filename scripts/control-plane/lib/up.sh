@@ -19,7 +19,7 @@ cp_up() {
   # On any failure: stop what was started, keep the logs for the post-mortem.
   trap 'up_failed' ERR
   local ports
-  ports=$("$BIN/kvb-sim" freeport 3)
+  ports=$("$SIM_BIN" freeport 3)
   ETCD_PORT=$(sed -n 1p <<<"$ports") ETCD_PEER_PORT=$(sed -n 2p <<<"$ports") API_PORT=$(sed -n 3p <<<"$ports")
   make_pki
   KUBECTL=("$BIN/kubectl" --kubeconfig "$CP_STATE/admin.kubeconfig")
@@ -142,7 +142,7 @@ start_controller_manager() {
 start_simulator() {
   log "starting the KubeVirt/CDI simulator"
   mkdir -p "$CP_STATE/sim"
-  start_proc kvb-sim "$BIN/kvb-sim" serve --kubeconfig "$CP_STATE/sim.kubeconfig" --state-dir "$CP_STATE/sim" \
+  start_proc kvb-sim "$SIM_BIN" serve --kubeconfig "$CP_STATE/sim.kubeconfig" --state-dir "$CP_STATE/sim" \
     --ca-cert "$PKI/ca.crt" --serving-cert "$PKI/simulator.crt" --serving-key "$PKI/simulator.key" \
     --front-proxy-ca "$PKI/front-proxy-ca.crt"
   wait_until "the simulator" 60 kvb-sim test -f "$CP_STATE/sim/endpoints.json"

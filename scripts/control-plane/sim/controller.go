@@ -74,6 +74,9 @@ func (c *controller) touch(gvr schema.GroupVersionResource, o any) {
 		for _, k := range c.sim.cache.dependents(gvr, u) {
 			c.queue.Add(k)
 		}
+		for _, k := range c.sim.backupDependents(gvr, u) {
+			c.queue.Add(k)
+		}
 	}
 }
 
@@ -117,6 +120,9 @@ func (c *controller) processNext(ctx context.Context) bool {
 
 func (c *controller) reconcile(ctx context.Context, k objectKey) error {
 	u := c.sim.cache.get(k.gvr, k.namespace, k.name)
+	if done, err := c.sim.backupHook(ctx, k.gvr, u); done {
+		return err
+	}
 	if u == nil || u.GetDeletionTimestamp() != nil {
 		return nil
 	}

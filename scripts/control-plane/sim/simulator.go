@@ -28,6 +28,7 @@ type simulator struct {
 	uploads       *uploadRegistry
 	exportVolumes *exportRegistry
 	served        servedCounter
+	cbt           *changeTracker // changed block tracking and backup jobs (cbt.go, backup.go)
 	ports         endpoints
 	tlsCert       tls.Certificate
 	clientCA      *x509.CertPool
@@ -73,6 +74,7 @@ func newSimulator(ctx context.Context, o options) (*simulator, error) {
 		caPEM:         string(caPEM),
 		uploads:       newUploadRegistry(),
 		exportVolumes: newExportRegistry(),
+		cbt:           newChangeTracker(),
 		tlsCert:       cert,
 		clientCA:      pool,
 	}
@@ -106,9 +108,9 @@ func (s *simulator) run(ctx context.Context) error {
 	}
 	servers := map[net.Listener]http.Handler{
 		api:     s.apiHandler(),
-		export:  s.exportHandler(),
+		export:  s.withBackupEndpoints(s.exportHandler()),
 		upload:  s.uploadHandler(),
-		control: s.controlHandler(),
+		control: s.withBackupControl(s.controlHandler()),
 	}
 	for l, h := range servers {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -120,6 +122,9 @@ func (s *simulator) run(ctx context.Context) error {
 		go func() { <-ctx.Done(); srv.Close() }()
 	}
 	if err := s.bootstrap(ctx); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if err := s.bootstrapChangedBlockTracking(ctx); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	if err := s.writeEndpoints(); err != nil {
