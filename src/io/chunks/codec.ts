@@ -31,7 +31,7 @@ export function zstdEncodeSync(bytes: Uint8Array): Buffer {
  */
 export async function zstdDecode(bytes: Uint8Array, maxBytes: number): Promise<Buffer> {
   try {
-    return await decompressAsync(bytes, { maxOutputLength: Math.max(1, maxBytes), chunkSize: Math.max(16 * 1024, Math.min(maxBytes, 16 * 1024 * 1024)) });
+    return await decompressAsync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
   } catch (error) {
     throw new Error(describeZstdError(error, maxBytes));
   }

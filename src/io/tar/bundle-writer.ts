@@ -279,9 +279,12 @@ class TarBundleWriter implements BundleWriter {
   async close(): Promise<void> {
     await this.#queue;
     if (this.#failed) return;
+    await this.#flush().catch(() => {});
     this.#failed = new InternalError('bundle closed without a trailer');
-    this.#pack.finalize();
-    await this.#done.catch(() => {});
+    if (this.#end) {
+      this.#out.end();
+      await finished(this.#out).catch(() => {});
+    }
   }
 
   /**
