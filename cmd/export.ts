@@ -1,13 +1,15 @@
 // `export`: back up VMs from a cluster into a bundle (metadata, optionally snapshots, exports and volume data).
 
 import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../src/errors.ts';
 import { withClusterFlags } from './cluster-flags.ts';
+import { readDryRun, withDryRun } from './dry-run.ts';
 import { type ArgsOf, withOutputFile } from './flags.ts';
 import { streams } from './streams.ts';
 import { DEFAULT_PARALLEL, MAX_PARALLEL } from '../src/app/options.ts';
 
 function builder(yargs: Argv) {
-  return withOutputFile(withClusterFlags(yargs))
+  return withDryRun(withOutputFile(withClusterFlags(yargs)), 'client: print what would be exported, frozen and snapshotted; server: the same, refused with --snapshot or --export (freezing has no server-side dry run)')
     .positional('names', { type: 'string', array: true, description: 'VM (or standalone VMI, replica set, pool) names; none: every one in the namespace' })
     .option('quiesce', {
       choices: ['auto', 'always', 'never'] as const,
@@ -21,7 +23,6 @@ function builder(yargs: Argv) {
     .option('resume', { type: 'boolean', default: false, description: 'With --with-data and --output-file: continue the interrupted export of that file (its chunks are not fetched again); starts a new one if there is none' })
     .option('include-token', { type: 'boolean', default: false, description: 'Write the export token into the bundle (it grants read access to the volumes)' })
     .option('keep', { type: 'boolean', default: false, description: 'Keep the snapshots, exports and token Secrets this run created (default: delete them)' })
-    .option('dry-run', { type: 'boolean', default: false, description: 'Print what would be exported, frozen and snapshotted; change nothing' })
     .option('gzip', { type: 'boolean', default: true, description: 'Gzip the bundle (--no-gzip for a plain tar)' })
     .option('timeout', { type: 'number', default: 0, description: 'Seconds for the whole export; 0: no limit', requiresArg: true })
     .option('snapshot-timeout', { type: 'number', default: 300, description: 'Seconds to wait for the snapshots (also their failureDeadline)', requiresArg: true })
@@ -42,7 +43,7 @@ function builder(yargs: Argv) {
     .example('$0 export -n prod -l app=db --snapshot --export --output-file db.kvb', 'Quiesce, snapshot and export the VMs labelled app=db')
     .example('$0 export vm1 --snapshot --export --with-data --output-file - > vm1.kvb', 'A self-contained bundle with the volume data, to stdout')
     .example('$0 export vm1 --snapshot --export --with-data --output-file vm1.kvb --resume', 'Continue an interrupted export of vm1.kvb, or start it')
-    .example('$0 export -A --dry-run --snapshot', 'Show what would be exported, frozen and snapshotted');
+    .example('$0 export -A --dry-run=client --snapshot', 'Show what would be exported, frozen and snapshotted');
 }
 
 export const exportCommand: CommandModule<object, ArgsOf<typeof builder> & { names?: string[] }> = {
@@ -52,9 +53,13 @@ export const exportCommand: CommandModule<object, ArgsOf<typeof builder> & { nam
   async handler(argv) {
     const { runExport } = await import('../src/app/export.ts');
     const snapshotTimeout = argv['snapshot-timeout'];
+    const dryRun = readDryRun(argv['dry-run'], streams(), true);
+    if (dryRun.mode === 'server' && (argv.snapshot || argv.export)) {
+      throw new UsageError('--dry-run=server cannot be combined with --snapshot or --export: guest freezing has no server-side dry run (use --dry-run=client)');
+    }
     await runExport(
       {
-        names: (argv.names ?? []).map(String),
+        names: [...(dryRun.positional === undefined ? [] : [dryRun.positional]), ...(argv.names ?? []).map(String)],
         kubeconfig: argv.kubeconfig,
         context: argv.context,
         namespace: argv.namespace,
@@ -67,7 +72,7 @@ export const exportCommand: CommandModule<object, ArgsOf<typeof builder> & { nam
         withData: argv['with-data'],
         includeToken: argv['include-token'],
         keep: argv.keep,
-        dryRun: argv['dry-run'],
+        dryRun: dryRun.mode !== 'none',
         gzip: argv.gzip,
         outputFile: argv['output-file'],
         timeoutSeconds: argv.timeout,

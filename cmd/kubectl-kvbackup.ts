@@ -4,6 +4,7 @@
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, KvbError, UsageError } from '../src/errors.ts';
 import { createParser, PROGRAM } from './parser.ts';
+import { streams } from './streams.ts';
 
 async function main(args: string[]): Promise<number> {
   await createParser(args).parseAsync();
@@ -11,14 +12,15 @@ async function main(args: string[]): Promise<number> {
 }
 
 function report(error: unknown): number {
+  const stderr = streams().stderr;
   if (error instanceof KvbError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    for (const line of error.details) process.stderr.write(`  ${line}\n`);
-    if (error instanceof UsageError) process.stderr.write(`See '${PROGRAM} --help'.\n`);
+    stderr.write(`error: ${error.message}\n`);
+    for (const line of error.details) stderr.write(`  ${line}\n`);
+    if (error instanceof UsageError) stderr.write(`See '${PROGRAM} --help'.\n`);
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`internal error (please report it): ${stack}\n`);
+  stderr.write(`internal error (please report it): ${stack}\n`);
   return ExitCode.internal;
 }
 

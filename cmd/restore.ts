@@ -2,13 +2,17 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { type ArgsOf, withFilename, withNamespace, withOutputFormat } from './flags.ts';
+import { readDryRun, withDryRun } from './dry-run.ts';
 import { streams } from './streams.ts';
 import { readTransformFlags, withTransformFlags } from './transform-flags.ts';
 
 const formats = ['text', 'json'] as const;
 
 function builder(yargs: Argv) {
-  return withTransformFlags(withOutputFormat(withNamespace(withFilename(yargs)), formats, 'text'), 'derived from the input and the namespace flags, printed on stderr')
+  return withDryRun(
+    withTransformFlags(withOutputFormat(withNamespace(withFilename(yargs)), formats, 'text'), 'derived from the input and the namespace flags, printed on stderr'),
+    'client: read the cluster and say what would happen; server: also have the apiserver validate every object (nothing is persisted)',
+  )
     .option('kubeconfig', { type: 'string', description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)', requiresArg: true })
     .option('context', { type: 'string', description: 'The kubeconfig context to use', requiresArg: true })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, description: 'Print retries and the number of API requests on stderr' })
@@ -16,11 +20,6 @@ function builder(yargs: Argv) {
       choices: ['fail', 'skip', 'replace'] as const,
       default: 'fail' as const,
       description: 'An object that exists and differs: fail, skip it, or replace it (PVCs and DataVolumes are deleted and created again). Identical objects are always left alone',
-    })
-    .option('dry-run', {
-      choices: ['none', 'client', 'server'] as const,
-      default: 'none' as const,
-      description: 'client: read the cluster and say what would happen; server: also have the apiserver validate every object (nothing is persisted)',
     })
     .option('wait', { type: 'boolean', default: false, description: 'Wait until PVCs are Bound, DataVolumes Succeeded and VMs Running (runStrategy Always) or Stopped (Halted)' })
     .option('timeout', { type: 'number', default: 300, description: 'Seconds for each wait (--wait, upload readiness, recreating replaced volumes)', requiresArg: true })
@@ -30,6 +29,18 @@ function builder(yargs: Argv) {
       description: "Volume data: bundle = upload the bundle's data through CDI; export-url = import from the recorded export URLs; none = rely on the CDI prePopulated annotations (default: bundle when the bundle carries data, else none)",
     })
     .option('upload-proxy-url', { type: 'string', description: "CDI upload proxy URL (default: the CDIConfig's status.uploadProxyURL)", requiresArg: true })
+    .option('allow-kind', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      description: 'Also create objects of this kind (KIND.GROUP, repeatable); without it restore creates only the kinds a VM backup holds',
+    })
+    .option('allow-export-host', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      description: 'With --data-source export-url: allow export URLs on this loopback, link-local or metadata host[:port] (repeatable)',
+    })
     .option('upload-proxy-ca', { type: 'string', description: "PEM file of the CA that signs the upload proxy's certificate (default: the system's and the kubeconfig's)", requiresArg: true })
     .check((argv) => {
       if (!Number.isFinite(argv.timeout) || argv.timeout <= 0) throw new Error('--timeout must be a number of seconds > 0');
@@ -57,13 +68,15 @@ export const restoreCommand: CommandModule<object, ArgsOf<typeof builder>> = {
         verbose: argv.verbose,
         output: argv.output ?? 'text',
         onConflict: argv['on-conflict'],
-        dryRun: argv['dry-run'],
+        dryRun: readDryRun(argv['dry-run'], streams(), false).mode,
         wait: argv.wait,
         timeoutSeconds: argv.timeout,
         allowCollisions: argv['allow-collisions'],
         dataSource: argv['data-source'],
         uploadProxyUrl: argv['upload-proxy-url'],
         uploadProxyCa: argv['upload-proxy-ca'],
+        allowKinds: (argv['allow-kind'] ?? []).map(String),
+        allowExportHosts: (argv['allow-export-host'] ?? []).map(String),
         transform: readTransformFlags(argv),
       },
       streams(),

@@ -32,7 +32,14 @@ export async function runGraph(options: GraphOptions, streams: StdStreams): Prom
 async function readObjects(source: GraphSource, streams: StdStreams): Promise<ObjectIndex> {
   if (source.type === 'file') {
     const input = await loadInput(source.filename, source.namespace, streams);
-    if (input.type === 'bundle') input.reader.close();
+    if (input.type === 'bundle') {
+      // As inspect: every entry is checked against the trailer before anything is printed.
+      try {
+        await input.reader.finish();
+      } finally {
+        input.reader.close();
+      }
+    }
     return input.index;
   }
   // Loaded only here: offline use never pulls in the Kubernetes client.

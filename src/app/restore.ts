@@ -3,7 +3,10 @@
 import { ClusterError, InputError, UsageError } from '../errors.ts';
 import { kindInfo } from '../model/kinds.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { describeRef, refKey, refOf } from '../model/object-ref.ts';
+import { ObjectIndex } from '../model/object-index.ts';
+import { describeRef, refKey, refOf, type ObjectRef } from '../model/object-ref.ts';
+import { parseAllowedKinds, refusedObjects } from '../restore/allow-list.ts';
+import { withKindScope } from '../restore/scope.ts';
 import { findCollisions, describeCollisions } from '../restore/collisions.ts';
 import { planData, type DataPlan, type DataSourceMode } from '../restore/data-plan.ts';
 import { progressOf, WAITED_KINDS } from '../restore/expected-state.ts';
@@ -48,6 +51,10 @@ export interface RestoreOptions {
   dataSource: DataSourceMode | undefined;
   uploadProxyUrl: string | undefined;
   uploadProxyCa: string | undefined;
+  /** `--allow-kind KIND.GROUP`: kinds restore may create beyond the allow-list. */
+  allowKinds: readonly string[];
+  /** `--allow-export-host`: loopback, link-local or metadata hosts an export URL may name. */
+  allowExportHosts: readonly string[];
   transform: TransformFlags;
 }
 
@@ -87,18 +94,21 @@ export async function runRestore(options: RestoreOptions, streams: StdStreams): 
 /** Transform (unless the bundle already was), data plan, namespaces, order. */
 async function prepare(input: LoadedInput, options: RestoreOptions, streams: StdStreams): Promise<Prepared> {
   const flags = options.transform;
+  const allowed = parseAllowedKinds(options.allowKinds);
+  // An object's scope comes from its kind, never from where the input put it.
+  const index = new ObjectIndex(input.index.entries().map(({ object, source }) => ({ object: withKindScope(object, options.namespace), source })));
   let objects: KubeObject[];
   let mapNamespace: (namespace: string) => string;
   const transformed = input.type === 'bundle' ? input.metadata.header.transformed : undefined;
   if (transformed) {
     checkAlreadyTransformed(flags, transformed.rules);
     note(streams, `restore: the bundle was already transformed (seed ${transformed.seed ?? 'unknown'}); restoring it as it is`);
-    objects = input.index.objects();
+    objects = index.objects();
     mapNamespace = namespaceMapper(transformed.options);
   } else {
-    const seed = flags.seed ?? deriveSeed(input.index.entries().map((entry) => entry.ref), flags);
+    const seed = flags.seed ?? deriveSeed(index.entries().map((entry) => entry.ref), flags);
     if (flags.seed === undefined) note(streams, `restore: seed ${seed} (derived from the input, so a re-run gives the same identities; --seed chooses another)`);
-    const result = transform(input.index, await resolveFlags(flags, seed));
+    const result = transform(index, await resolveFlags(flags, seed));
     objects = result.objects;
     mapNamespace = namespaceMapper(result.report.options as unknown as Record<string, never>);
     note(streams, `restore: transformed ${input.index.size} objects: ${result.objects.length} to restore, ${result.report.dropped.length} dropped, ${result.report.changes.length} changes`);
@@ -110,14 +120,30 @@ async function prepare(input: LoadedInput, options: RestoreOptions, streams: Std
   const mode = options.dataSource ?? (carriesData ? 'bundle' : 'none');
   if (mode === 'bundle' && !carriesData) throw new UsageError('--data-source bundle: the input carries no volume data (export with --with-data)');
   if (mode === 'export-url' && exports.length === 0) throw new UsageError('--data-source export-url: the input has no export records (export with --export)');
-  const data = planData({ mode, objects, exports, mapNamespace });
+  const data = planData({ mode, objects, exports, mapNamespace, allowedExportHosts: options.allowExportHosts });
   for (const warning of data.warnings) note(streams, `warning: volume ${warning.namespace}/${warning.name}: ${warning.message}`);
   if (data.objects.length === 0) {
     // As `kubectl create`: an empty input is a mistake (a failed export upstream in a pipe), not a successful no-op.
     throw new InputError(`${options.filename === '-' ? 'stdin' : options.filename}: no objects to restore${input.index.size > 0 ? ' (the transform dropped them all)' : ''}`);
   }
   const ordered = restoreOrder(withNamespaces(data.objects)).map(({ ref, object }) => ({ ref, object }));
+  const refused = refusedObjects(ordered.map((entry) => entry.object), allowed);
+  if (refused.length > 0) {
+    throw new InputError(
+      `refusing to restore ${refused.length} object${refused.length === 1 ? '' : 's'} of kinds a VM backup does not hold; nothing was created (README: Security model)`,
+      refused,
+    );
+  }
+  if (flags.targetNamespace === undefined) note(streams, describeDestinations(ordered.map((entry) => entry.ref)));
   return { ordered, data, mode };
+}
+
+/** `restore: writing to namespaces a, b and 1 cluster-scoped object`: said before anything is applied. */
+function describeDestinations(refs: readonly ObjectRef[]): string {
+  const namespaces = [...new Set(refs.filter((ref) => ref.namespace !== '').map((ref) => ref.namespace))].sort();
+  const clusterScoped = refs.filter((ref) => ref.namespace === '' && ref.kind !== 'Namespace').length;
+  const where = namespaces.length === 0 ? 'no namespace' : `namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}`;
+  return `restore: writing to ${where}${clusterScoped > 0 ? ` and ${clusterScoped} cluster-scoped object${clusterScoped === 1 ? '' : 's'}` : ''} (--target-namespace moves them)`;
 }
 
 /** One restore against one cluster: results accumulate here and become the summary. */
@@ -279,12 +305,11 @@ class RestoreRun {
   /** `--wait`: PVCs Bound, DataVolumes Succeeded, VMs in the state of their runStrategy. */
   async waitForState(): Promise<void> {
     const restored = this.#results.filter((result) => result.outcome !== 'failed' && result.outcome !== 'skipped');
-    for (const kind of WAITED_KINDS) {
-      const group = kind === 'DataVolume' ? 'cdi.kubevirt.io' : kind === 'VirtualMachine' ? 'kubevirt.io' : '';
-      const info = kindInfo(group, kind);
+    for (const info of WAITED_KINDS) {
+      const kind = info.kind;
       const names = new Map<string, string[]>();
-      for (const { ref } of restored) if (ref.kind === kind && ref.group === group) names.set(ref.namespace, [...(names.get(ref.namespace) ?? []), ref.name]);
-      if (!info || names.size === 0) continue;
+      for (const { ref } of restored) if (ref.kind === kind && ref.group === info.group) names.set(ref.namespace, [...(names.get(ref.namespace) ?? []), ref.name]);
+      if (names.size === 0) continue;
       note(this.#streams, `waiting for ${[...names.values()].flat().length} ${kind}${[...names.values()].flat().length === 1 ? '' : 's'}`);
       try {
         const result = await waitForAll(this.#client, {

@@ -1,6 +1,7 @@
 // Decodes and checks each JSON entry: UTF-8, JSON, version, schema, and that an object or record sits at its own path.
 
 import type { KubeObject } from '../model/kube-object.ts';
+import { namingProblems } from '../model/names.ts';
 import { describeRef, refOf, sameRef } from '../model/object-ref.ts';
 import { READABLE_FORMAT_VERSIONS, type BundleHeader, type ExportRecord } from './documents.ts';
 import type { EntryPath, FormatVersion } from './layout.ts';
@@ -60,6 +61,8 @@ export function checkHeader(path: string, value: unknown): { header: BundleHeade
 export function checkObject(entry: Extract<EntryPath, { section: 'object' }>, value: unknown): BundleProblem | undefined {
   const problem = schemaProblem('object-manifest.v1alpha1', entry.path, value);
   if (problem) return problem;
+  const naming = namingProblems(value as KubeObject);
+  if (naming.length > 0) return { code: 'bad-name', entry: entry.path, message: `invalid object: ${naming.join('; ')}` };
   const actual = refOf(value as KubeObject);
   if (!sameRef(actual, entry.ref)) {
     return { code: 'object-path', entry: entry.path, message: `holds ${describeRef(actual)}, not ${describeRef(entry.ref)} as its path says` };

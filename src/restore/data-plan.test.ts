@@ -23,12 +23,13 @@ const vm: KubeObject = {
   metadata: { name: 'vm', namespace: 'new' },
   spec: { dataVolumeTemplates: [{ metadata: { name: 'root' }, spec: { sourceRef: { kind: 'DataSource', name: 'fedora' }, storage: {} } }] },
 };
+const EXPORT_BASE = 'https://x/api/export.kubevirt.io/v1/namespaces/old/virtualmachineexports/e';
 const record = (volumes: string[], extra: Partial<ExportRecord> = {}): ExportRecord => ({
   namespace: 'old',
   vmName: 'vm',
   exportName: 'e',
   phase: 'Ready',
-  links: { external: { cert: 'PEM', volumes: volumes.map((name) => ({ name, formats: [{ format: 'raw', url: `https://x/${name}.img` }, { format: 'gzip', url: `https://x/${name}.img.gz` }] })), manifests: [] } },
+  links: { external: { cert: 'PEM', volumes: volumes.map((name) => ({ name, formats: [{ format: 'raw', url: `${EXPORT_BASE}/volumes/${name}/disk.img` }, { format: 'gzip', url: `${EXPORT_BASE}/volumes/${name}/disk.img.gz` }] })), manifests: [] } },
   data: volumes.map((volume) => ({ volume, format: 'gzip' as const, path: `data/old/${volume}/disk.img.gz`, size: 3 })),
   ...extra,
 });
@@ -64,11 +65,36 @@ describe('planData', () => {
   it('export-url: an http source with the CA ConfigMap and the token header Secret, gzip preferred', () => {
     const plan = planData({ mode: 'export-url', objects: [dv], exports: [record(['disk'], { token: 'T' })], mapNamespace });
     assert.deepEqual((find(plan.objects, 'DataVolume', 'disk')?.spec as Record<string, unknown>).source, {
-      http: { url: 'https://x/disk.img.gz', secretExtraHeaders: ['kvbackup-export-token-vm'], certConfigMap: 'kvbackup-export-ca-vm' },
+      http: { url: `${EXPORT_BASE}/volumes/disk/disk.img.gz`, secretExtraHeaders: ['kvbackup-export-token-vm'], certConfigMap: 'kvbackup-export-ca-vm' },
     });
     assert.deepEqual(find(plan.objects, 'Secret', 'kvbackup-export-token-vm')?.stringData, { token: 'x-kubevirt-export-token:T' });
     assert.deepEqual(find(plan.objects, 'ConfigMap', 'kvbackup-export-ca-vm')?.data, { 'ca.pem': 'PEM' });
-    assert.deepEqual(plan.imports, [{ namespace: 'new', name: 'disk', url: 'https://x/disk.img.gz' }]);
+    assert.deepEqual(plan.imports, [{ namespace: 'new', name: 'disk', url: `${EXPORT_BASE}/volumes/disk/disk.img.gz` }]);
+  });
+
+  it('export-url refuses URLs a hostile bundle could point anywhere: http, other hosts, other paths, metadata and loopback', () => {
+    const withUrl = (url: string, extraVolumeUrl?: string): ExportRecord => {
+      const base = record(['disk'], { token: 'T' });
+      const links = base.links.external;
+      if (!links) throw new Error('fixture');
+      const volumes = [{ name: 'disk', formats: [{ format: 'gzip' as const, url }] }, ...(extraVolumeUrl ? [{ name: 'other', formats: [{ format: 'gzip' as const, url: extraVolumeUrl }] }] : [])];
+      return { ...base, links: { external: { ...links, volumes } } };
+    };
+    const refused = (url: string, reason: RegExp, extra?: string, allowed: string[] = []) =>
+      assert.throws(() => planData({ mode: 'export-url', objects: [dv], exports: [withUrl(url, extra)], mapNamespace, allowedExportHosts: allowed }), reason, url);
+    refused('http://x/api/export.kubevirt.io/v1/namespaces/old/virtualmachineexports/e/volumes/disk/disk.img.gz', /uses http, not https/);
+    refused('https://169.254.169.254/latest/meta-data/iam/volumes/disk/disk.img.gz', /not the export server's URL/);
+    refused('https://169.254.169.254/e/volumes/disk/disk.img.gz', /link-local/);
+    refused('https://[::ffff:a9fe:a9fe]/e/volumes/disk/disk.img.gz', /link-local/);
+    refused('https://127.0.0.1:8443/e/volumes/disk/disk.img.gz', /loopback.*--allow-export-host 127\.0\.0\.1:8443/);
+    refused('https://2130706433/e/volumes/disk/disk.img.gz', /loopback/);
+    refused('https://metadata.google.internal/e/volumes/disk/disk.img.gz', /metadata/);
+    refused('https://x/e/volumes/disk/disk.img.gz', /2 different hosts/, 'https://evil.example/e/volumes/other/disk.img.gz');
+    refused('https://user:pw@x/e/volumes/disk/disk.img.gz', /credentials/);
+    const allowed = planData({ mode: 'export-url', objects: [dv], exports: [withUrl('https://127.0.0.1:8443/e/volumes/disk/disk.img.gz')], mapNamespace, allowedExportHosts: ['127.0.0.1:8443'] });
+    assert.equal(allowed.imports.length, 1);
+    const internal = planData({ mode: 'export-url', objects: [dv], exports: [withUrl('https://virt-export-e.old.svc/volumes/disk/disk.img.gz')], mapNamespace });
+    assert.equal(internal.imports.length, 1);
   });
 
   it('export-url without a token is an input error naming the record', () => {

@@ -5,6 +5,7 @@ import type { ExportRecord } from '../bundle/index.ts';
 import { Annotations } from '../model/kinds.ts';
 import { getArray, isRecord, type JsonObject, type KubeObject } from '../model/kube-object.ts';
 import { compareStrings } from '../model/object-ref.ts';
+import { exportUrlProblem } from './export-url.ts';
 
 /** `bundle`: upload the bundle's data entries; `export-url`: CDI imports from the source's export server; `none`: rely on the CDI annotations. */
 export type DataSourceMode = 'bundle' | 'export-url' | 'none';
@@ -45,6 +46,8 @@ export interface DataPlanInput {
   exports: readonly ExportRecord[];
   /** Where the transform moved a source namespace. */
   mapNamespace: (namespace: string) => string;
+  /** `--allow-export-host`: loopback, link-local or metadata hosts an export URL may name nevertheless. */
+  allowedExportHosts?: readonly string[];
 }
 
 /**
@@ -65,7 +68,7 @@ export function planData(input: DataPlanInput): DataPlan {
   }
   const extra: KubeObject[] = [];
   for (const volume of volumes) {
-    const source: JsonObject = input.mode === 'bundle' ? { upload: {} } : httpSource(volume.record, volume.name, volume.namespace, extra);
+    const source: JsonObject = input.mode === 'bundle' ? { upload: {} } : httpSource(volume.record, volume.name, volume.namespace, extra, input.allowedExportHosts ?? []);
     if (!rewriteVolume(plan.objects, volume.namespace, volume.name, source)) {
       plan.warnings.push({ namespace: volume.namespace, name: volume.name, message: 'no DataVolume, VM dataVolumeTemplate or PVC of this name is restored; its data is left out' });
       continue;
@@ -87,12 +90,14 @@ function linkVolumes(record: ExportRecord) {
 }
 
 /** An http source as `virtctl vmexport --manifest` writes it, plus its CA ConfigMap and header Secret in `extra`. */
-function httpSource(record: ExportRecord, volume: string, namespace: string, extra: KubeObject[]): JsonObject {
+function httpSource(record: ExportRecord, volume: string, namespace: string, extra: KubeObject[], allowedHosts: readonly string[]): JsonObject {
   const links = record.links.external ?? record.links.internal;
   const formats = links?.volumes.find((item) => item.name === volume)?.formats ?? [];
   const chosen = formats.find((format) => format.format === 'gzip') ?? formats.find((format) => format.format === 'raw');
   const where = `export record ${record.namespace}/${record.vmName}`;
-  if (!chosen) throw new InputError(`${where}: no raw or gzip URL for volume ${volume} (--data-source export-url)`);
+  if (!chosen || !links) throw new InputError(`${where}: no raw or gzip URL for volume ${volume} (--data-source export-url)`);
+  const problem = exportUrlProblem(record, links, volume, chosen.url, allowedHosts);
+  if (problem) throw new InputError(`${where}: refusing the URL of volume ${volume}: ${JSON.stringify(chosen.url)} ${problem}`);
   if (!record.token) throw new InputError(`${where} carries no export token: export with --include-token, or restore with --data-source none`);
   const http: JsonObject = { url: chosen.url, secretExtraHeaders: [`kvbackup-export-token-${record.vmName}`] };
   extra.push({

@@ -4,7 +4,8 @@ import type { KubeObject } from '../model/kube-object.ts';
 import { progressOf } from './expected-state.ts';
 import { withNamespaces } from './namespaces.ts';
 
-const of = (kind: string, spec: unknown, status: unknown): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name: 'x', namespace: 'n' }, spec, status }) as KubeObject;
+const API_VERSIONS: Record<string, string> = { PersistentVolumeClaim: 'v1', DataVolume: 'cdi.kubevirt.io/v1beta1', VirtualMachine: 'kubevirt.io/v1' };
+const of = (kind: string, spec: unknown, status: unknown): KubeObject => ({ apiVersion: API_VERSIONS[kind] ?? 'v1', kind, metadata: { name: 'x', namespace: 'n' }, spec, status }) as KubeObject;
 
 describe('progressOf', () => {
   it('PVCs are done when Bound', () => {

@@ -1,30 +1,31 @@
 // What `restore --wait` waits for, per kind: PVCs Bound, DataVolumes Succeeded, VMs in the state their runStrategy asks for.
 
-import { getString, get, type KubeObject } from '../model/kube-object.ts';
+import { KNOWN_KINDS, kindInfo, type KindInfo } from '../model/kinds.ts';
+import { getString, get, groupOf, type KubeObject } from '../model/kube-object.ts';
 
 /** Where one object stands. */
 export type WaitProgress = { state: 'done' } | { state: 'pending'; reason: string } | { state: 'failed'; reason: string };
 
-/** The kinds `--wait` waits for. */
-export const WAITED_KINDS = ['PersistentVolumeClaim', 'DataVolume', 'VirtualMachine'] as const;
+/** The kinds `--wait` waits for: those the kind registry gives a wait condition, in registry order. */
+export const WAITED_KINDS: readonly KindInfo[] = KNOWN_KINDS.filter((info) => info.restore.waitFor !== undefined);
 
-/** Whether `object` (as last read from the cluster) reached the state restore waits for. */
+/** Whether `object` (as last read from the cluster) reached the state its kind's wait condition asks for. */
 export function progressOf(object: KubeObject): WaitProgress {
-  switch (object.kind) {
-    case 'PersistentVolumeClaim': {
+  switch (kindInfo(groupOf(object.apiVersion), object.kind)?.restore.waitFor) {
+    case 'claim-bound': {
       const phase = getString(object, 'status', 'phase') ?? 'Pending';
       if (phase === 'Bound') return { state: 'done' };
       if (phase === 'Lost') return { state: 'failed', reason: 'claim Lost' };
       return { state: 'pending', reason: `phase ${phase}` };
     }
-    case 'DataVolume': {
+    case 'datavolume-succeeded': {
       const phase = getString(object, 'status', 'phase') ?? 'no phase yet';
       if (phase === 'Succeeded') return { state: 'done' };
       if (phase === 'Failed') return { state: 'failed', reason: 'DataVolume Failed' };
       const progress = getString(object, 'status', 'progress');
       return { state: 'pending', reason: `phase ${phase}${progress && progress !== 'N/A' ? ` ${progress}` : ''}` };
     }
-    case 'VirtualMachine':
+    case 'vm-run-strategy':
       return vmProgress(object);
     default:
       return { state: 'done' };

@@ -1,53 +1,16 @@
 // The order restore applies objects in: phases by kind (what a kind needs exists before it), then the graph within a phase.
 
 import { buildGraph } from '../graph/index.ts';
+import { kindInfo, RESTORE_PHASES, type RestorePhase } from '../model/kinds.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { compareRefs, kindKey, refKey, type ObjectRef } from '../model/object-ref.ts';
+import { compareRefs, refKey, type ObjectRef } from '../model/object-ref.ts';
 import { ObjectIndex } from '../model/object-index.ts';
 
-/** The restore phases, in the order they run (issue #5: namespaces first, VMs and their instances last). */
-export const RESTORE_PHASES = [
-  'namespaces',
-  'configuration',
-  'instancetypes',
-  'volume-sources',
-  'volumes',
-  'virtual-machines',
-  'instances',
-  'other',
-] as const;
+export { RESTORE_PHASES, type RestorePhase } from '../model/kinds.ts';
 
-export type RestorePhase = (typeof RESTORE_PHASES)[number];
-
-const PHASE_OF_KIND: Record<string, RestorePhase> = {
-  [kindKey('', 'Namespace')]: 'namespaces',
-  [kindKey('', 'ServiceAccount')]: 'configuration',
-  [kindKey('', 'Secret')]: 'configuration',
-  [kindKey('', 'ConfigMap')]: 'configuration',
-  [kindKey('k8s.cni.cncf.io', 'NetworkAttachmentDefinition')]: 'configuration',
-  [kindKey('storage.k8s.io', 'StorageClass')]: 'configuration',
-  [kindKey('instancetype.kubevirt.io', 'VirtualMachineClusterInstancetype')]: 'instancetypes',
-  [kindKey('instancetype.kubevirt.io', 'VirtualMachineClusterPreference')]: 'instancetypes',
-  [kindKey('instancetype.kubevirt.io', 'VirtualMachineInstancetype')]: 'instancetypes',
-  [kindKey('instancetype.kubevirt.io', 'VirtualMachinePreference')]: 'instancetypes',
-  // Instancetype revisions: the VM controller looks them up by the names recorded in the VM's spec.
-  [kindKey('apps', 'ControllerRevision')]: 'instancetypes',
-  // A PVC's dataSourceRef names these; the populator needs them when the claim appears.
-  [kindKey('cdi.kubevirt.io', 'VolumeImportSource')]: 'volume-sources',
-  [kindKey('cdi.kubevirt.io', 'VolumeUploadSource')]: 'volume-sources',
-  [kindKey('', 'PersistentVolumeClaim')]: 'volumes',
-  [kindKey('cdi.kubevirt.io', 'DataVolume')]: 'volumes',
-  [kindKey('cdi.kubevirt.io', 'DataSource')]: 'volumes',
-  [kindKey('snapshot.storage.k8s.io', 'VolumeSnapshot')]: 'volumes',
-  [kindKey('kubevirt.io', 'VirtualMachine')]: 'virtual-machines',
-  [kindKey('kubevirt.io', 'VirtualMachineInstance')]: 'instances',
-  [kindKey('kubevirt.io', 'VirtualMachineInstanceReplicaSet')]: 'instances',
-  [kindKey('pool.kubevirt.io', 'VirtualMachinePool')]: 'instances',
-};
-
-/** The phase of a kind; kinds restore does not know come last, after everything KubeVirt needs. */
+/** The phase of a kind, from the kind registry; kinds it does not know come last, after everything KubeVirt needs. */
 export function phaseOf(ref: Pick<ObjectRef, 'group' | 'kind'>): RestorePhase {
-  return PHASE_OF_KIND[kindKey(ref.group, ref.kind)] ?? 'other';
+  return kindInfo(ref.group, ref.kind)?.restore.phase ?? 'other';
 }
 
 /** One object in its place in the plan. */

@@ -2,6 +2,7 @@
 
 import { InputError } from '../errors.ts';
 import type { JsonValue } from '../model/kube-object.ts';
+import { isSecretValue, redactSecretValue } from '../model/secret-values.ts';
 import { compareRefs, compareStrings, type ObjectRef } from '../model/object-ref.ts';
 import type { TransformOptions } from './options.ts';
 import { describeSchemaErrors, REPORT_SCHEMA_ID, validatorFor } from './schemas.ts';
@@ -58,12 +59,21 @@ export function buildReport(
     kind: REPORT_KIND,
     seed,
     options: rest,
-    changes: changes.sort((a, b) => compareRefs(a.object, b.object) || compareStrings(a.path, b.path) || byRule(a, b)),
+    changes: changes.map(withoutSecretValues).sort((a, b) => compareRefs(a.object, b.object) || compareStrings(a.path, b.path) || byRule(a, b)),
     dropped: dropped.sort((a, b) => compareRefs(a.object, b.object) || byRule(a, b)),
     warnings: warnings.sort(
       (a, b) => compareRefs(a.object, b.object) || byRule(a, b) || compareStrings(a.message, b.message),
     ),
   };
+}
+
+/** A change with Secret values (data, stringData, their last-applied copy) replaced by digest markers. */
+function withoutSecretValues(change: ReportChange): ReportChange {
+  if (!isSecretValue(change.object, change.path)) return change;
+  const redacted: ReportChange = { ...change };
+  if (change.old !== undefined) redacted.old = redactSecretValue(change.object, change.path, change.old);
+  if (change.new !== undefined) redacted.new = redactSecretValue(change.object, change.path, change.new);
+  return redacted;
 }
 
 /**

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, UsageError } from '../../errors.ts';
 import { errorCode, readBody, send } from './http.ts';
-import { failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
+import { checkRequestUrl, failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
 import { DEFAULT_RETRY_POLICY, isTransient, retryDelay, type Failure, type RetryPolicy } from './retry.ts';
 
 export interface ConnectOptions {
@@ -99,6 +99,7 @@ export class ClusterClient {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(call.query ?? {})) if (value !== undefined) query.set(key, String(value));
     const path = pathOf(call.target) + (query.size > 0 ? `?${query}` : '');
+    checkRequestUrl(call.target, new URL(this.server + path));
     const headers: Record<string, string> = {};
     let body: string | undefined;
     if (call.body !== undefined) {

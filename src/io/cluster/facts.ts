@@ -3,11 +3,11 @@
 import type { SourceCluster } from '../../bundle/documents.ts';
 import { getString } from '../../model/kube-object.ts';
 import type { ClusterClient } from './client.ts';
-import type { ResourceTarget } from './resource.ts';
+import { targetOf, type ResourceTarget } from './resource.ts';
 
-// Not in KNOWN_KINDS: the operators' own CRs are read only here.
-const KUBEVIRT_CRS: ResourceTarget = { verb: 'list', group: 'kubevirt.io', version: 'v1', resource: 'kubevirts' };
-const CDI_CRS: ResourceTarget = { verb: 'list', group: 'cdi.kubevirt.io', version: 'v1beta1', resource: 'cdis' };
+// The operators' own CRs, read only here for their versions (the registry gives export the verbs to list them).
+const KUBEVIRT_CRS: ResourceTarget = targetOf('kubevirt.io', 'KubeVirt', 'list');
+const CDI_CRS: ResourceTarget = targetOf('cdi.kubevirt.io', 'CDI', 'list');
 
 /**
  * Reads the facts; each one is optional, so a missing permission or operator leaves it out rather than failing the

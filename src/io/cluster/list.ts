@@ -2,7 +2,7 @@
 
 import { ClusterError } from '../../errors.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
-import { KNOWN_KINDS, Kinds, Labels, kindInfo, type KindInfo } from '../../model/kinds.ts';
+import { KNOWN_KINDS, Kinds, mustKindInfo, type KindInfo } from '../../model/kinds.ts';
 import { ObjectIndex, type SourcedObject } from '../../model/object-index.ts';
 import { refKey, refOf } from '../../model/object-ref.ts';
 import type { ClusterClient } from './client.ts';
@@ -76,38 +76,22 @@ export interface ListPlan {
 }
 
 /**
- * What discovery lists in each namespace. Pods only with the launcher label (the graph needs the launcher Pod of
- * each VMI; other Pods are not dependencies). Secrets, ConfigMaps and ServiceAccounts are listed whole: listing is
- * one request whatever the number of VMs that reference them, where GETs per reference would grow with it.
+ * What discovery lists in each namespace: the registry's kinds with `discovery: 'namespace'`. Pods only with the
+ * launcher label (the graph needs the launcher Pod of each VMI; other Pods are not dependencies). Secrets,
+ * ConfigMaps and ServiceAccounts are listed whole: listing is one request whatever the number of VMs that reference
+ * them, where GETs per reference would grow with it.
  */
-export const NAMESPACED_PLAN: readonly ListPlan[] = [
-  Kinds.VirtualMachine,
-  Kinds.VirtualMachineInstance,
-  Kinds.VirtualMachineInstanceReplicaSet,
-  Kinds.VirtualMachinePool,
-  Kinds.DataVolume,
-  Kinds.DataSource,
-  Kinds.VolumeImportSource,
-  Kinds.VolumeSnapshot,
-  Kinds.NetworkAttachmentDefinition,
-  Kinds.PersistentVolumeClaim,
-  Kinds.ConfigMap,
-  Kinds.Secret,
-  Kinds.ServiceAccount,
-  Kinds.ControllerRevision,
-  Kinds.VirtualMachineInstancetype,
-  Kinds.VirtualMachinePreference,
-]
-  .map((kind): ListPlan => ({ kind: mustKind(kind.group, kind.kind) }))
-  .concat([{ kind: mustKind(Kinds.Pod.group, Kinds.Pod.kind), labelSelector: Labels.createdBy }]);
+export const NAMESPACED_PLAN: readonly ListPlan[] = planOf('namespace');
 
 /**
  * Cluster-scoped instancetypes and preferences are LISTed, not fetched by name: a cluster has at most a few hundred
  * (common-instancetypes ships about a hundred), one LIST is one request, and GETs by name would grow with the VMs.
  */
-export const CLUSTER_PLAN: readonly ListPlan[] = [Kinds.VirtualMachineClusterInstancetype, Kinds.VirtualMachineClusterPreference].map((kind) => ({
-  kind: mustKind(kind.group, kind.kind),
-}));
+export const CLUSTER_PLAN: readonly ListPlan[] = planOf('cluster');
+
+function planOf(discovery: KindInfo['discovery']): ListPlan[] {
+  return KNOWN_KINDS.filter((kind) => kind.discovery === discovery).map((kind) => (kind.discoverySelector ? { kind, labelSelector: kind.discoverySelector } : { kind }));
+}
 
 export interface DiscoverOptions {
   /** The namespaces to read; undefined: all namespaces, one cluster-wide LIST per kind. */
@@ -162,18 +146,12 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   return results;
 }
 
-function mustKind(group: string, kind: string): KindInfo {
-  const info = kindInfo(group, kind) ?? KNOWN_KINDS.find((k) => k.group === group && k.kind === kind);
-  if (!info) throw new RangeError(`unknown kind ${kind}.${group}`);
-  return info;
-}
-
 /**
  * `-l`: the refs (`refKey`) of VMs, VMIs, replica sets and pools that match the selector, as the apiserver evaluates
  * it (so every selector syntax kubectl accepts works). One LIST per root kind and namespace.
  */
 export async function listSelectedRoots(client: ClusterClient, namespaces: readonly string[] | undefined, labelSelector: string, signal?: AbortSignal): Promise<Set<string>> {
-  const kinds = [Kinds.VirtualMachine, Kinds.VirtualMachineInstance, Kinds.VirtualMachineInstanceReplicaSet, Kinds.VirtualMachinePool].map((k) => mustKind(k.group, k.kind));
+  const kinds = [Kinds.VirtualMachine, Kinds.VirtualMachineInstance, Kinds.VirtualMachineInstanceReplicaSet, Kinds.VirtualMachinePool].map(mustKindInfo);
   const jobs = (namespaces ?? [undefined]).flatMap((namespace) => kinds.map((kind) => ({ kind, namespace })));
   const results = await mapConcurrent(jobs, LIST_CONCURRENCY, ({ kind, namespace }) => listKind(client, kind, namespace, { labelSelector, signal }));
   const keys = new Set<string>();

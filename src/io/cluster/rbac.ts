@@ -1,4 +1,6 @@
-// The permissions `export` needs, as data: the one place the shipped ClusterRole is defined.
+// The permissions `export` needs, as data derived from the kind registry: the one place the shipped ClusterRole is defined.
+
+import { KNOWN_KINDS } from '../../model/kinds.ts';
 
 /** One rule of the ClusterRole, with why the export needs it. */
 export interface RbacRule {
@@ -14,38 +16,11 @@ export const EXPORT_ROLE_NAME = 'kubectl-kvbackup-export';
 
 /**
  * Minimal rules: discovery LISTs (never GETs: see list.ts), the snapshot/export objects the run creates and deletes,
- * the token Secrets it creates, the freeze subresources, and the version facts for the bundle header.
+ * the token Secrets it creates (all from the kind registry's `exportVerbs`), then what the registry has no kind for:
+ * the freeze subresources and the version facts for the bundle header.
  */
 export const EXPORT_RULES: readonly RbacRule[] = [
-  {
-    apiGroups: ['kubevirt.io'],
-    resources: ['virtualmachines', 'virtualmachineinstances', 'virtualmachineinstancereplicasets', 'kubevirts'],
-    verbs: ['list'],
-    why: 'discover the VMs, VMIs and replica sets; read the KubeVirt version',
-  },
-  { apiGroups: ['pool.kubevirt.io'], resources: ['virtualmachinepools'], verbs: ['list'], why: 'discover VM pools' },
-  {
-    apiGroups: ['instancetype.kubevirt.io'],
-    resources: ['virtualmachineinstancetypes', 'virtualmachinepreferences', 'virtualmachineclusterinstancetypes', 'virtualmachineclusterpreferences'],
-    verbs: ['list'],
-    why: 'discover instancetypes and preferences',
-  },
-  {
-    apiGroups: ['cdi.kubevirt.io'],
-    resources: ['datavolumes', 'datasources', 'volumeimportsources', 'cdis'],
-    verbs: ['list'],
-    why: 'discover DataVolumes, DataSources and the import sources of populated PVCs; read the CDI version',
-  },
-  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['list'], why: 'discover VolumeSnapshots that DataVolumes and PVCs are cloned from' },
-  { apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list'], why: 'discover the Multus networks VMs attach to' },
-  {
-    apiGroups: [''],
-    resources: ['persistentvolumeclaims', 'configmaps', 'serviceaccounts', 'pods'],
-    verbs: ['list'],
-    why: 'discover the volumes, config and launcher Pods the VMs reference',
-  },
-  { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'create', 'delete'], why: 'discover referenced Secrets; create and delete the export token Secrets' },
-  { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: ['list'], why: 'discover instancetype and preference revisions' },
+  ...kindRules(),
   {
     apiGroups: ['subresources.kubevirt.io'],
     resources: ['virtualmachineinstances/freeze', 'virtualmachineinstances/unfreeze'],
@@ -53,20 +28,29 @@ export const EXPORT_RULES: readonly RbacRule[] = [
     why: '--quiesce: freeze and thaw guest filesystems',
   },
   { apiGroups: ['subresources.kubevirt.io'], resources: ['version'], verbs: ['get'], why: 'read the KubeVirt version from virt-api when the KubeVirt CR is not readable' },
-  {
-    apiGroups: ['snapshot.kubevirt.io'],
-    resources: ['virtualmachinesnapshots'],
-    verbs: ['create', 'list', 'delete'],
-    why: '--snapshot: create, wait for and delete the snapshots',
-  },
-  {
-    apiGroups: ['export.kubevirt.io'],
-    resources: ['virtualmachineexports'],
-    verbs: ['create', 'list', 'delete'],
-    why: '--export: create, wait for and delete the exports',
-  },
   { nonResourceURLs: ['/version'], verbs: ['get'], why: 'read the Kubernetes version' },
 ];
+
+/** One rule per API group and verb set, in registry order, naming what discovery reads and why the rest is needed. */
+function kindRules(): RbacRule[] {
+  const rules = new Map<string, { rule: RbacRule; discovered: string[]; reasons: string[] }>();
+  for (const kind of KNOWN_KINDS) {
+    if (kind.exportVerbs.length === 0) continue;
+    const key = `${kind.group}|${kind.exportVerbs.join(',')}`;
+    let entry = rules.get(key);
+    if (!entry) {
+      entry = { rule: { apiGroups: [kind.group], resources: [], verbs: [...kind.exportVerbs], why: '' }, discovered: [], reasons: [] };
+      rules.set(key, entry);
+    }
+    entry.rule.resources?.push(kind.plural);
+    if (kind.exportWhy) entry.reasons.push(kind.exportWhy);
+    else entry.discovered.push(`${kind.kind}s`);
+  }
+  return [...rules.values()].map(({ rule, discovered, reasons }) => ({
+    ...rule,
+    why: [...(discovered.length > 0 ? [`discover ${discovered.join(', ')}`] : []), ...reasons].join('; '),
+  }));
+}
 
 /** The ClusterRole manifest (without the `why` notes, which the printer turns into comments). */
 export function exportClusterRole(): { apiVersion: string; kind: string; metadata: { name: string }; rules: Omit<RbacRule, 'why'>[] } {

@@ -1,10 +1,10 @@
 // What a request acts on (verb, group, resource, namespace, name, subresource), its URL path, and its failure message.
 
-import { ClusterError } from '../../errors.ts';
-import { kindInfo, type KindInfo } from '../../model/kinds.ts';
+import { ClusterError, InputError } from '../../errors.ts';
+import { kindInfo, type KindInfo, type Verb } from '../../model/kinds.ts';
+import { pathSegmentProblem } from '../../model/names.ts';
 
-/** The RBAC verbs the export uses. */
-export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+export type { Verb };
 
 /** A request target in RBAC terms, so a 403 can name exactly what permission is missing. */
 export interface ResourceTarget {
@@ -26,14 +26,38 @@ export function targetOf(group: string, kind: string, verb: Verb, namespace?: st
   return { verb, group, version: info.version, resource: info.plural, namespace: info.clusterScoped ? undefined : namespace, name };
 }
 
-/** `/api/v1/namespaces/ns/pods/name` or `/apis/group/version/namespaces/ns/resource/name/sub`. */
+/**
+ * `/api/v1/namespaces/ns/pods/name` or `/apis/group/version/namespaces/ns/resource/name/sub`.
+ * @throws InputError when a namespace or name could address anything but itself (empty, `.`, `..`, `/`, `%`, control
+ * characters): a request for object `..` must never become a request for its collection or parent.
+ */
 export function pathOf(target: ResourceTarget): string {
   const parts = [target.group === '' ? `/api/${target.version}` : `/apis/${target.group}/${target.version}`];
-  if (target.namespace) parts.push('namespaces', encodeURIComponent(target.namespace));
+  if (target.namespace !== undefined && target.namespace !== '') parts.push('namespaces', segment('namespace', target.namespace, target));
   parts.push(target.resource);
-  if (target.name) parts.push(encodeURIComponent(target.name));
+  if (target.name !== undefined) parts.push(segment('name', target.name, target));
   if (target.subresource) parts.push(target.subresource);
   return parts.join('/').replace(/^\/\//, '/');
+}
+
+function segment(what: 'name' | 'namespace', value: string, target: ResourceTarget): string {
+  const problem = pathSegmentProblem(value);
+  if (problem) throw new InputError(`refusing to ${target.verb} ${resourceName(target)} with ${what} ${JSON.stringify(value)}: a ${what} ${problem}`);
+  return encodeURIComponent(value);
+}
+
+/**
+ * Defence in depth, checked on the final URL: a request for a named object must address exactly that object (URL
+ * parsing collapses dot segments, so `a/..` would otherwise reach the collection).
+ * @throws InputError otherwise.
+ */
+export function checkRequestUrl(target: ResourceTarget, url: URL): void {
+  if (target.name === undefined) return;
+  const tail = `/${target.resource}/${encodeURIComponent(target.name)}${target.subresource ? `/${target.subresource}` : ''}`;
+  const inNamespace = target.namespace ? `/namespaces/${encodeURIComponent(target.namespace)}${tail}` : tail;
+  if (!url.pathname.endsWith(inNamespace)) {
+    throw new InputError(`refusing to ${target.verb} ${resourceName(target)} ${JSON.stringify(target.name)}: the request path ${JSON.stringify(url.pathname)} does not address it`);
+  }
 }
 
 /** `virtualmachines.kubevirt.io`, `pods`, `virtualmachineinstances/freeze.subresources.kubevirt.io`. */

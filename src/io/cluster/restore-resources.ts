@@ -31,7 +31,8 @@ export class ResourceResolver {
     const group = groupOf(apiVersion);
     const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
     const info = kindInfo(group, kind);
-    if (info && info.version === version) return { group, version, plural: info.plural, namespaced: !info.clusterScoped };
+    // A registered kind's plural and scope come from the registry, for every version the API serves.
+    if (info && info.versions.includes(version)) return { group, version, plural: info.plural, namespaced: !info.clusterScoped };
     let list = this.#discovered.get(apiVersion);
     if (!list) {
       list = this.#client.getPath<ApiResourceList>(group === '' ? `/api/${version}` : `/apis/${group}/${version}`);

@@ -20,7 +20,7 @@ describe('openAtomicFile', () => {
     const file = await openAtomicFile(path);
     file.stream.write('hello ');
     assert.deepEqual(readdirSync(dir), [file.tempPath.slice(dir.length + 1)], 'only the temporary file exists while writing');
-    assert.match(file.tempPath, /\/\.backup\.tar\.[0-9a-f]{12}\.tmp$/);
+    assert.match(file.tempPath, /\/\.backup\.tar\.kvbackup-[0-9a-f]{8}-\d+-[0-9a-f]{12}\.tmp$/);
     file.stream.write('world');
     await file.commit();
     assert.deepEqual(readdirSync(dir), ['backup.tar']);

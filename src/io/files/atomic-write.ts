@@ -1,9 +1,10 @@
 // Writes a file under a temporary name in the same directory (mode 0600), then fsyncs and renames it into place.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { chmod, open, rename, unlink } from 'node:fs/promises';
+import { createWriteStream, unlinkSync } from 'node:fs';
+import { chmod, open, readdir, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -25,11 +26,15 @@ export interface AtomicFile {
 }
 
 /**
- * Opens `<dir>/.<name>.<random>.tmp` exclusively with mode 0600. If the stream errors, the temporary file is removed
+ * Opens `<dir>/.<name>.kvbackup-<host>-<pid>-<random>.tmp` exclusively with mode 0600, after removing the stale
+ * temporary files of killed runs there. If the stream errors, the temporary file is removed
  * and `commit()` rejects; the final path is only ever replaced by a complete, fsynced file.
  */
 export async function openAtomicFile(path: string): Promise<AtomicFile> {
-  const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  await removeStaleTempFiles(dirname(path));
+  const tempPath = join(dirname(path), `.${basename(path)}.${TEMP_MARK}-${HOST}-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  openTempFiles.add(tempPath);
+  installSignalCleanup();
   // `flush` fsyncs the file before it is closed, so a renamed file is complete on disk.
   const stream = createWriteStream(tempPath, { flags: 'wx', mode: PRIVATE_FILE_MODE, flush: true });
   try {
@@ -39,6 +44,7 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
   } catch (error) {
     stream.destroy();
     await unlink(tempPath).catch(() => {});
+    openTempFiles.delete(tempPath);
     throw error;
   }
   let committing: Promise<void> | undefined;
@@ -54,6 +60,7 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
       await unlink(tempPath).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
+      openTempFiles.delete(tempPath);
     })();
     return aborting;
   };
@@ -75,6 +82,8 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
         stream.destroy();
         await unlink(tempPath).catch(() => {});
         throw error;
+      } finally {
+        openTempFiles.delete(tempPath);
       }
       await syncDirectory(dirname(path));
     })();
@@ -82,6 +91,75 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
   };
 
   return { path, tempPath, stream, commit, abort };
+}
+
+/** Marks temporary files of kubectl-kvbackup: `.<name>.kvbackup-<host>-<pid>-<random>.tmp`. */
+const TEMP_MARK = 'kvbackup';
+// A short digest of the host name, so a directory shared between hosts never has another host's live file removed.
+const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const TEMP_NAME = new RegExp(`^\\..+\\.${TEMP_MARK}-([0-9a-f]{8})-(\\d+)-[0-9a-f]{12}\\.tmp$`);
+
+/** Temporary files this process has open, removed synchronously if a signal ends it. */
+const openTempFiles = new Set<string>();
+let signalCleanupInstalled = false;
+const CLEANUP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * On SIGINT, SIGTERM or SIGHUP, removes every temporary file still open. When nothing else handles the signal (a
+ * command without its own cleanup, such as transform), the process then dies by it, so the exit status says so.
+ */
+function installSignalCleanup(): void {
+  if (signalCleanupInstalled) return;
+  signalCleanupInstalled = true;
+  for (const signal of CLEANUP_SIGNALS) {
+    const handler = () => {
+      for (const tempPath of openTempFiles) {
+        try {
+          unlinkSync(tempPath);
+        } catch {
+          // Already gone.
+        }
+      }
+      openTempFiles.clear();
+      if (process.listenerCount(signal) === 1) {
+        for (const other of CLEANUP_SIGNALS) process.removeAllListeners(other);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, handler);
+  }
+}
+
+/**
+ * Removes temporary files that a killed run (SIGKILL, power loss) left in `directory`: those of this host whose
+ * process no longer exists. Called before every write into the directory.
+ */
+export async function removeStaleTempFiles(directory: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match || match[1] !== HOST || isAlive(Number(match[2]))) continue;
+    await unlink(join(directory, name)).then(
+      () => removed.push(name),
+      () => {},
+    );
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 // Makes the rename itself durable; some platforms cannot open a directory for fsync, which is fine to ignore.

@@ -37,11 +37,13 @@ import {
   unsafeNameReason,
   ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
+import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
 import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
+import { countInput, guardTarHeaders } from './tar-guard.ts';
 
 export interface OpenBundleOptions {
   /** Names the bundle in messages (`backup.tar: bundle entry …`). */
@@ -65,6 +67,8 @@ export interface OpenBundleOptions {
    * a chunk is checked where its bytes are decoded (`readVolume`).
    */
   verifyChunks?: 'stored' | 'size';
+  /** What reading may cost as a function of the bundle's size (tests shrink it). */
+  budget?: Partial<BundleBudget>;
 }
 
 /** Everything but the volume data, read fully; `objects[].source` is the entry path. */
@@ -144,9 +148,11 @@ export async function openBundle(input: Readable, options: OpenBundleOptions | s
   const settings = typeof options === 'string' ? { source: options } : options;
   const { source, gzipped } = await sniffGzip(input);
   const extract = tar.extract();
+  const bounds = new BundleBounds(settings.budget);
   // Larger inflated chunks than zlib's 16 KiB default: fewer callbacks, and tar-stream then sees whole small entries.
-  const done = pipeline(gzipped ? [source, createGunzip({ chunkSize: 64 * 1024 }), extract] : [source, extract]);
-  return new TarBundleReader(input, extract, done, settings, gzipped);
+  const guards = [countInput(bounds), ...(gzipped ? [createGunzip({ chunkSize: 64 * 1024 })] : []), guardTarHeaders(settings.source)];
+  const done = pipeline([source, ...guards, extract]);
+  return new TarBundleReader(input, extract, done, settings, gzipped, bounds);
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -248,7 +254,10 @@ class TarBundleReader implements BundleReader {
   #dataCount = 0;
   #formats = new Map<string, string>();
 
-  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, gzipped: boolean) {
+  readonly #bounds: BundleBounds;
+
+  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, gzipped: boolean, bounds: BundleBounds) {
+    this.#bounds = bounds;
     this.#input = input;
     this.#gzipped = gzipped;
     this.#extract = extract;
@@ -448,10 +457,17 @@ class TarBundleReader implements BundleReader {
     const size = entry.header.size ?? 0;
     const chunks: Buffer[] = [];
     this.#current = path;
-    for await (const chunk of this.#guard(entry)) chunks.push(chunk);
+    let received = 0;
+    for await (const chunk of this.#guard(entry)) {
+      chunks.push(chunk);
+      const overBound = this.#bounds.jsonBytes(path, (received += chunk.byteLength));
+      if (overBound) throw this.#fatal(overBound);
+    }
     this.#current = undefined;
     const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (bytes.byteLength !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
+    const overBound = this.#bounds.jsonEntry(path, bytes);
+    if (overBound) throw this.#fatal(overBound);
     if (record) this.#seen.push({ path, size, sha256: createHash('sha256').update(bytes).digest('hex') });
     return bytes;
   }

@@ -1,11 +1,17 @@
 // Text renderings of documents: JSON and YAML that YAML 1.1 and 1.2 readers read alike.
 
 import { Document, parse, visit, Scalar } from 'yaml';
+import { hasControls } from './escape.ts';
 
-/** Pretty JSON with a trailing newline; key order is the document's own. */
+// Characters JSON.stringify leaves raw although terminals act on them: C1 controls and the line separators.
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+
+/** Pretty JSON with a trailing newline; key order is the document's own; no raw control character. */
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${JSON.stringify(value, null, 2).replace(RAW_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
+
+const YAML_ESCAPES: Record<string, string> = { '\u2028': '\\L', '\u2029': '\\P', '\u0085': '\\N' };
 
 /** YAML 1.2 reads these plain scalars as non-strings although YAML 1.1 does not (octal `0o17`). */
 const YAML_12_ONLY = /^[-+]?0o[0-7]+$/;
@@ -19,10 +25,11 @@ export function toYamlDocument(value: unknown): string {
   const document = new Document(value, { version: '1.1' });
   visit(document, {
     Scalar(_key, node: Scalar) {
-      if (typeof node.value === 'string' && YAML_12_ONLY.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value === 'string' && (YAML_12_ONLY.test(node.value) || hasControls(node.value))) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
-  return document.toString({ lineWidth: 0, minContentWidth: 0 });
+  // Double-quoted scalars escape C0 controls; the C1 ones and the line separators are escaped here (`\x9b`, `\L`).
+  return document.toString({ lineWidth: 0, minContentWidth: 0 }).replace(RAW_IN_JSON, (char) => YAML_ESCAPES[char] ?? `\\x${char.charCodeAt(0).toString(16)}`);
 }
 
 /** A multi-document YAML stream, `---` between documents. */
