@@ -263,41 +263,6 @@ describe('quiesce, snapshot, export', () => {
   });
 });
 
-describe('--with-data', () => {
-  it('stores every volume with the exact bytes the export server serves', async () => {
-    const ns = await namespace('data');
-    await createObjects(client, ns, [runningVm('vm1')]);
-    await agentConnected(ns, 'vm1');
-    const output = join(work, 'data.kvb');
-    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--include-token', '--keep', '--output-file', output]);
-    assert.equal(result.code, 0, result.stderr);
-    const bundle = await readBundle(output);
-    const record = bundle.exports[0];
-    assert.ok(record?.token);
-    assert.equal(record?.data.length, 1);
-    const item = record?.data[0];
-    assert.equal(item?.format, 'raw');
-    assert.equal(item?.path, `volumes/${ns}/${item?.volume}/index.json.zst`);
-    const stored = bundle.data.find((d) => d.path === item?.path)?.bytes;
-    const url = record?.links.external?.volumes[0]?.formats.find((f) => f.format === 'gzip')?.url as string;
-    const { default: https } = await import('node:https');
-    const served = await new Promise<Buffer>((resolve, reject) => {
-      https
-        .get(url, { headers: { 'x-kubevirt-export-token': record?.token as string }, ca: record?.links.external?.cert }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve(Buffer.concat(chunks)));
-        })
-        .on('error', reject);
-    });
-    assert.ok(served.length > 0);
-    // The bundle holds the volume's bytes (as chunks): what the gzip download inflates to.
-    assert.deepEqual(stored, gunzipSync(served));
-    const validate = await runCli(['validate', output]);
-    assert.equal(validate.code, 0, validate.stderr + validate.stdout.toString());
-  });
-});
-
 describe('request count', () => {
   it('is the same for 10 and 200 VMs in one namespace', async () => {
     const counts: number[] = [];

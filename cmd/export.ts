@@ -6,6 +6,7 @@ import { withClusterFlags } from './cluster-flags.ts';
 import { readDryRun, withDryRun } from './dry-run.ts';
 import { type ArgsOf, verbosityOf, withOutputFile } from './flags.ts';
 import { streams } from './streams.ts';
+import { DEFAULT_PARALLEL, MAX_PARALLEL } from '../src/app/options.ts';
 
 function builder(yargs: Argv) {
   return withDryRun(withOutputFile(withClusterFlags(yargs)), 'client: print what would be exported, frozen and snapshotted; server: the same, refused with --snapshot or --export (freezing has no server-side dry run)')
@@ -17,7 +18,9 @@ function builder(yargs: Argv) {
     })
     .option('snapshot', { type: 'boolean', default: false, description: 'Take a VirtualMachineSnapshot of every VM and wait until it is readyToUse' })
     .option('export', { type: 'boolean', default: false, description: 'Create a VirtualMachineExport per VM (from its snapshot with --snapshot) and record its links' })
-    .option('with-data', { type: 'boolean', default: false, description: 'Download every volume (gzip preferred) into the bundle; needs --export' })
+    .option('with-data', { type: 'boolean', default: false, description: 'Fetch every volume into the bundle as deduplicated, compressed chunks (raw with Range preferred); needs --export' })
+    .option('parallel', { type: 'number', default: DEFAULT_PARALLEL, description: `With --with-data: requests to the export servers at once, across volumes (1-${MAX_PARALLEL})`, requiresArg: true })
+    .option('resume', { type: 'boolean', default: false, description: 'With --with-data and --output-file: continue the interrupted export of that file (its chunks are not fetched again); starts a new one if there is none' })
     .option('include-token', { type: 'boolean', default: false, description: 'Write the export token into the bundle (it grants read access to the volumes)' })
     .option('keep', { type: 'boolean', default: false, description: 'Keep the snapshots, exports and token Secrets this run created (default: delete them)' })
     .option('gzip', { type: 'boolean', default: true, description: 'Gzip the bundle (--no-gzip for a plain tar)' })
@@ -34,10 +37,12 @@ function builder(yargs: Argv) {
       return true;
     })
     .implies('with-data', 'export')
+    .implies('resume', 'with-data')
     .implies('include-token', 'export')
     .example('$0 export vm1 -n prod --output-file vm1.kvb', 'Export the manifests and dependencies of one VM')
     .example('$0 export -n prod -l app=db --snapshot --export --output-file db.kvb', 'Quiesce, snapshot and export the VMs labelled app=db')
     .example('$0 export vm1 --snapshot --export --with-data --output-file - > vm1.kvb', 'A self-contained bundle with the volume data, to stdout')
+    .example('$0 export vm1 --snapshot --export --with-data --output-file vm1.kvb --resume', 'Continue an interrupted export of vm1.kvb, or start it')
     .example('$0 export -A --dry-run=client --snapshot', 'Show what would be exported, frozen and snapshotted');
 }
 
@@ -75,6 +80,8 @@ export const exportCommand: CommandModule<object, ArgsOf<typeof builder> & { nam
         exportTimeoutSeconds: argv['export-timeout'],
         unfreezeTimeoutSeconds: argv['unfreeze-timeout'] ?? snapshotTimeout + 30,
         exportTtlSeconds: argv['export-ttl'],
+        parallel: argv.parallel,
+        resume: argv.resume,
       },
       streams(),
     );

@@ -1,26 +1,23 @@
-// Sections 1 and 3, on the local control plane: metadata-only export next to `kubectl get`, and a volume download
-// (`export --with-data`) next to curl of the same URL.
+// Sections 1 and 3, on the local control plane: metadata-only export next to `kubectl get`, and volume data
+// (`export --with-data`, scripts/bench/export-data-bench.ts) next to curl of the same volume.
 
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBundle } from '../../src/io/tar/bundle-reader.ts';
 import { CLUSTER_PLAN, NAMESPACED_PLAN } from '../../src/io/cluster/list.ts';
-import { chooseVolumeSources } from '../../src/io/cluster/download.ts';
 import { connect, controlPlaneEnvFile, parseEnvFile, type ControlPlane } from '../e2e/cluster.ts';
 import { generateCluster } from '../generate-cluster.ts';
 import type { BenchContext } from './context.ts';
+import { benchExportData } from './export-data-bench.ts';
 import { measure, measureInterleaved, median, type Measured } from './measure.ts';
 import { mib, ratio, seconds, verdict, type Table } from './report.ts';
 import { OBJECTS_PER_VM, vmNames } from './vm-set.ts';
 
 /** Targets from issue 6. */
-export const EXPORT_TARGETS = { ratioAt: 1000, ratio: 1.0, dataRatio: 0.9 };
-/** The volume the data section downloads: 1 GiB (the smoke run uses 1 MiB). */
-const DATA_BYTES = { full: 1024 ** 3, smoke: 1024 ** 2 };
+export const EXPORT_TARGETS = { ratioAt: 1000, ratio: 1.0 };
 
 export async function benchCluster(ctx: BenchContext, section: 'export' | 'data', sizes: readonly number[]): Promise<Table> {
   // A metadata export needs only the apiserver; the data section needs the simulator's export server too.
-  return section === 'export' ? benchExport(ctx, apiserverOnly(), sizes) : benchData(ctx, await connect());
+  return section === 'export' ? benchExport(ctx, apiserverOnly(), sizes) : benchExportData(ctx, await connect());
 }
 
 /** The control plane from its env file, without asking the simulator whether it answers. */
@@ -95,55 +92,4 @@ export function countToolRequests(stderr: string): number {
   const match = /kvbackup: (\d+) API requests?/.exec(stderr);
   if (!match) throw new Error(`export --verbose did not report its API requests:\n${stderr.slice(-1000)}`);
   return Number(match[1]);
-}
-
-async function benchData(ctx: BenchContext, plane: ControlPlane): Promise<Table> {
-  const bytes = DATA_BYTES[ctx.smoke ? 'smoke' : 'full'];
-  const namespace = `kvb-bench-data-${bytes}`;
-  const vm = vmNames(1).vm;
-  ctx.log(`data: making sure ${namespace} holds one VM with a ${mib(bytes)} MiB volume`);
-  await generateCluster({ vms: 1, namespace, seed: 'bench', diskBytes: bytes, kubeconfig: plane.kubeconfig, concurrency: 1, timeoutSeconds: 300, log: ctx.log });
-
-  // An export kept (with its token) for curl, deleted at the end; the tool's own runs make and delete theirs.
-  const recordBundle = join(ctx.workDir, 'data-record.tar.gz');
-  const common = [vm, '-n', namespace, '--kubeconfig', plane.kubeconfig, '--export'];
-  await measure(ctx.cli('export', ...common, '--include-token', '--keep', '--output-file', recordBundle));
-  const reader = await openBundle(createReadStream(recordBundle), { source: recordBundle });
-  const record = (await reader.metadata()).exports[0];
-  reader.close();
-  const source = record ? chooseVolumeSources(record.links)[0] : undefined;
-  if (!record?.token || !source) throw new Error('the kept export lists no volume to download');
-  const curl = ['curl', '-fsS', '--cacert', plane.caFile, '-H', `x-kubevirt-export-token: ${record.token}`, '-o', '/dev/null', source.url];
-
-  ctx.log(`data: ${ctx.runs} run(s) each of curl, export --with-data and the same export without data`);
-  // A plain tar: the volume comes gzip-compressed already, and gzipping the bundle again would time our compressor.
-  const exportArgv = (...extra: string[]) => ctx.cli('export', ...common, ...extra, '--no-gzip', '--output-file', '-');
-  let results: Measured[][];
-  try {
-    results = await measureInterleaved([curl, exportArgv('--with-data'), exportArgv()], ctx.runs, [{}, { timeStdout: true }, {}]);
-  } finally {
-    const kubectl = [plane.kubectl, '--kubeconfig', plane.kubeconfig, '-n', namespace, 'delete', '--ignore-not-found'];
-    await measure([...kubectl, 'virtualmachineexports.export.kubevirt.io', record.exportName]);
-    if (record.tokenSecretRef) await measure([...kubectl, 'secret', record.tokenSecretRef.name]);
-  }
-  const [floor, withData, without] = results;
-  const curlMs = median((floor ?? []).map((m) => m.wallMs));
-  const dataMs = median((withData ?? []).map((m) => m.wallMs));
-  const setupMs = median((without ?? []).map((m) => m.wallMs));
-  // What the data costs the export: the same run without it creates, waits for and deletes the export as well.
-  const downloadMs = Math.max(1, dataMs - setupMs);
-  // A stream without Content-Length (gzip made on the fly) is spooled to disk first, then copied into the bundle:
-  // the copy is the span between the first and the last byte of the bundle on stdout.
-  const copyMs = median((withData ?? []).map((m) => (m.stdoutSpan ? m.stdoutSpan.lastMs - m.stdoutSpan.firstMs : 0)));
-  const rss = median((withData ?? []).map((m) => m.peakRssBytes));
-  const mibPerS = (ms: number) => (bytes / 1024 / 1024 / (ms / 1000)).toFixed(0);
-  return {
-    title: `export --with-data of one ${mib(bytes)} MiB volume (${source.format})`,
-    columns: ['curl (s)', 'export --with-data (s)', 'same without data (s)', 'data = difference (s)', 'of which spool → bundle copy (s)', 'MiB/s curl / export', 'ratio', 'export peak RSS (MiB)', `target ≥ ${EXPORT_TARGETS.dataRatio}× curl`],
-    rows: [[seconds(curlMs), seconds(dataMs), seconds(setupMs), seconds(downloadMs), seconds(copyMs), `${mibPerS(curlMs)} / ${mibPerS(downloadMs)}`, ratio(curlMs / downloadMs), mib(rss), verdict(curlMs / downloadMs >= EXPORT_TARGETS.dataRatio)]],
-    notes: [
-      `medians of ${ctx.runs} interleaved run(s); curl fetches the URL the export chooses (its preferred format) with the export token, to /dev/null`,
-      'export: `kubectl-kvbackup export VM -n NS --export [--with-data] --no-gzip --output-file -` to /dev/null; each run creates the VirtualMachineExport, waits until it is Ready and deletes it, so the data\'s cost is the difference of the two',
-    ],
-  };
 }

@@ -12,6 +12,8 @@ export interface Measured {
   wallMs: number;
   /** Peak resident set size of the command (with its children when GNU time measures it), in bytes. */
   peakRssBytes: number;
+  /** User + system CPU time of the command, in ms (GNU time's %U + %S; undefined without GNU time). */
+  cpuMs?: number;
   stdout: string;
   stderr: string;
   /** With `timeStdout`: when the first and the last stdout bytes arrived (ms after start), and how many there were. */
@@ -43,7 +45,7 @@ export async function measure(argv: readonly string[], options: RunOptions = {})
   const gnuTime = hasGnuTime();
   const dir = await mkdtemp(join(tmpdir(), 'kvb-bench-'));
   const rssFile = join(dir, 'rss');
-  const command = gnuTime ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv] : [...argv];
+  const command = gnuTime ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, ...argv] : [...argv];
   try {
     const started = performance.now();
     const child = spawn(command[0] as string, command.slice(1), {
@@ -72,8 +74,9 @@ export async function measure(argv: readonly string[], options: RunOptions = {})
     const wallMs = performance.now() - started;
     const err = Buffer.concat(stderr).toString();
     if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}\n${err.slice(-2000)}`);
-    const peakKiB = gnuTime ? Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop()) : polledKiB;
-    const measured: Measured = { wallMs, peakRssBytes: peakKiB * 1024, stdout: Buffer.concat(stdout).toString(), stderr: err };
+    const [peakKiB, userS, systemS] = gnuTime ? ((await readFile(rssFile, 'utf8')).trim().split('\n').pop() ?? '').split(' ').map(Number) : [polledKiB];
+    const measured: Measured = { wallMs, peakRssBytes: (peakKiB ?? 0) * 1024, stdout: Buffer.concat(stdout).toString(), stderr: err };
+    if (userS !== undefined && systemS !== undefined) measured.cpuMs = (userS + systemS) * 1000;
     if (options.timeStdout && span) measured.stdoutSpan = span;
     return measured;
   } finally {

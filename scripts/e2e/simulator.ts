@@ -10,6 +10,8 @@ export const SIM_FAIL = 'sim.kvbackup.test/fail';
 export const SIM_STALL = 'sim.kvbackup.test/stall';
 /** PVC annotation: size in bytes of the volume's generated content (default 1 MiB). */
 export const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
+/** Annotation on a VM (or its export): bytes per second each export-server volume response is held to. */
+export const SIM_DOWNLOAD_RATE = 'sim.kvbackup.test/download-rate';
 /** PVC annotation: "<offset>:<length>[,…]" byte ranges to overwrite with new content, once per distinct value. */
 export const SIM_WRITE = 'sim.kvbackup.test/write';
 /** PVC annotation set by the simulator: the last SIM_WRITE value applied. */
@@ -110,6 +112,24 @@ export function generatedVolumeBytes(key: string, size = 1 << 20): Buffer {
     blocks.push(createHash('sha256').update(key).update(counter).digest());
   }
   return Buffer.concat(blocks).subarray(0, size);
+}
+
+/** What the export server served for one export volume and file (disk.img, disk.img.gz, disk.tar.gz, dir/disk.img). */
+export interface Served {
+  namespace: string;
+  export: string;
+  volume: string;
+  /** The volume store key the bytes came from (`pvc/…` or `volumesnapshot/…`). */
+  key: string;
+  file: string;
+  requests: number;
+  /** Body bytes written, Range responses included. */
+  bytes: number;
+}
+
+/** Requests and bytes the export server served, per export volume and file, in one namespace. */
+export function served(plane: ControlPlane, namespace: string): Promise<Served[]> {
+  return control(plane, `/served?namespace=${encodeURIComponent(namespace)}`);
 }
 
 /** The bytes the SIM_WRITE switch puts at one range: generated content of the key "<volume key>#write=<value>#<offset>". */

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
-import { createReadStream} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -14,12 +15,32 @@ import { makeTempDir } from '../testing/temp-dir.ts';
 const disk = Buffer.from('the served disk bytes');
 
 /** A stateful fake apiserver + export server: objects by resource path, snapshots ready and exports Ready at once. */
-function fakeCluster(state: { objects: Map<string, KubeObject[]>; freezes: string[]; deleted: string[]; failSnapshots: boolean }) {
+interface FakeState {
+  objects: Map<string, KubeObject[]>;
+  freezes: string[];
+  deleted: string[];
+  failSnapshots: boolean;
+  /** Served with Range support when set (else `disk`, without). */
+  rangedDisk?: Buffer | undefined;
+  /** Range requests answered before the export server answers 404 to every one. */
+  rangesBeforeFailure?: number;
+  rangesServed?: number;
+}
+
+function fakeCluster(state: FakeState) {
   return startTestServer((request, response, url) => {
     const path = url.pathname;
     if (path === '/version') return sendJson(response, 200, { gitVersion: 'v1.34.4' });
     if (path.startsWith('/data/')) {
       if (request.headers['x-kubevirt-export-token'] === undefined) return sendJson(response, 401, {});
+      const range = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range ?? ''));
+      if (state.rangedDisk && range) {
+        if ((state.rangesServed ?? 0) >= (state.rangesBeforeFailure ?? Infinity)) return sendJson(response, 404, { message: 'export gone' });
+        state.rangesServed = (state.rangesServed ?? 0) + 1;
+        const [start, end] = [Number(range[1]), Math.min(Number(range[2]), state.rangedDisk.length - 1)];
+        response.writeHead(206, { 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${state.rangedDisk.length}` });
+        return response.end(state.rangedDisk.subarray(start, end + 1));
+      }
       const body = path.endsWith('.gz') ? gzipSync(disk) : disk;
       response.writeHead(200, { 'content-length': String(body.length) });
       return response.end(body);
@@ -78,7 +99,7 @@ function options(server: TestServer, overrides: Partial<ExportOptions>): ExportO
   return {
     kubeconfig: server.kubeconfig, context: undefined, namespace: undefined, allNamespaces: false, selector: undefined, verbose: true,
     names: [], quiesce: 'auto', snapshot: false, export: false, withData: false, includeToken: false, keep: false, dryRun: false, gzip: true,
-    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600,
+    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600, parallel: 4, resume: false,
     ...overrides,
   };
 }
@@ -92,7 +113,7 @@ function streams() {
 }
 
 describe('runExport against a fake cluster', () => {
-  const state = { objects: new Map<string, KubeObject[]>(), freezes: [] as string[], deleted: [] as string[], failSnapshots: false };
+  const state: FakeState = { objects: new Map<string, KubeObject[]>(), freezes: [] as string[], deleted: [] as string[], failSnapshots: false };
   let server: TestServer;
   const dir = makeTempDir('kvb-export-');
   before(async () => (server = await fakeCluster(state)));
@@ -107,6 +128,9 @@ describe('runExport against a fake cluster', () => {
     state.freezes = [];
     state.deleted = [];
     state.failSnapshots = false;
+    state.rangedDisk = undefined;
+    state.rangesBeforeFailure = undefined;
+    state.rangesServed = 0;
   };
 
   it('quiesces, snapshots, exports, downloads, writes the bundle and cleans up', async () => {
@@ -128,6 +152,33 @@ describe('runExport against a fake cluster', () => {
     assert.equal(state.objects.get('virtualmachineexports')?.length, 0);
     assert.equal(state.objects.get('secrets')?.length, 0);
     assert.match(stderrText(), /kvbackup: \d+ API requests/);
+  });
+
+  it('keeps the partial bundle, journal, snapshot and export when the data transfer fails, and --resume fetches only the rest', async () => {
+    reset();
+    const MiB = 1024 * 1024;
+    state.rangedDisk = Buffer.concat([randomBytes(3 * MiB), Buffer.alloc(2 * MiB), randomBytes(MiB + 17)]);
+    state.rangesBeforeFailure = 4;
+    const output = join(dir, 'resumed.kvb');
+    const first = streams();
+    await assert.rejects(runExport(options(server, { snapshot: true, export: true, withData: true, outputFile: output, parallel: 1 }), first.io), /HTTP 404.*; the partial export is kept: run the same command with --resume/);
+    assert.match(first.stderrText(), /kept for --resume: .*resumed\.kvb\.partial, .*resumed\.kvb\.partial\.journal and VirtualMachineSnapshot ns1\/\S+, VirtualMachineExport ns1\/\S+ and its token Secret/);
+    assert.deepEqual(state.freezes, ['freeze vm1', 'unfreeze vm1'], 'the guest is thawed before the data is fetched');
+    assert.ok(existsSync(`${output}.partial`) && existsSync(`${output}.partial.journal`) && !existsSync(output));
+    assert.deepEqual(state.deleted, [], 'nothing deleted: the rerun needs it');
+
+    state.rangesBeforeFailure = undefined;
+    state.rangesServed = 0;
+    const second = streams();
+    await runExport(options(server, { snapshot: true, export: true, withData: true, outputFile: output, resume: true }), second.io);
+    assert.equal(state.freezes.length, 2, 'a resumed export does not freeze or snapshot again');
+    assert.ok(state.rangesServed < 7, `the resumed run fetched ${state.rangesServed} of 7 chunks\n${first.stderrText()}\n${second.stderrText()}`);
+    assert.match(second.stderrText(), /reused \d+ from the interrupted run/);
+    assert.ok(!existsSync(`${output}.partial`) && !existsSync(`${output}.partial.journal`));
+    const { data } = await readWholeBundle(createReadStream(output), output);
+    assert.deepEqual(data[0]?.bytes, state.rangedDisk);
+    assert.equal(state.objects.get('virtualmachinesnapshots')?.length, 0);
+    assert.equal(state.objects.get('virtualmachineexports')?.length, 0);
   });
 
   it('thaws and deletes on a snapshot failure, leaving no bundle', async () => {

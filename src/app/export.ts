@@ -1,26 +1,24 @@
 // `export`: discover VMs on a cluster, build their graph, optionally quiesce → snapshot → thaw, export, download, write a bundle.
 
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { open } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader, type ExportRecord, type Selection, type SourceCluster } from '../bundle/documents.ts';
-import { volumeIndexPath } from '../bundle/layout.ts';
 import { ClusterError, UsageError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { Kinds } from '../model/kinds.ts';
 import { ObjectIndex } from '../model/object-index.ts';
 import { compareRefs, describeRef, refKey, type ObjectRef } from '../model/object-ref.ts';
+import { openJournal, type ExportJournal, type JournalHeader } from '../io/files/export-journal.ts';
 import { openOutput } from '../io/files/output.ts';
+import { openPartialBundle, resumePaths, type PartialBundleFile } from '../io/files/partial-bundle.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import { TOOL_VERSION } from '../version.ts';
-import type { ExportOptions } from './options.ts';
+import { MAX_PARALLEL, type ExportOptions } from './options.ts';
 import { closure, planQuiesce, selectRoots, virtualMachinesOf, withRevisionNames, type QuiesceDecision } from './export-selection.ts';
 import { installInterrupt, type Interrupt } from './interrupt.ts';
+import { describeOutcome, planVolumes, writeVolumeData, type VolumePlan } from './export-data.ts';
+import { readPartialExport, replayPartialExport, type PartialExport } from './export-resume.ts';
 
 // Loaded only here, so that offline commands never load @kubernetes/client-node.
 type Cluster = typeof import('../io/cluster/index.ts');
@@ -48,7 +46,10 @@ export async function runExport(options: ExportOptions, streams: StdStreams): Pr
   try {
     await run.execute(namespace);
   } catch (error) {
-    throw interrupt.signal.aborted && interrupt.received ? new ClusterError(`export interrupted by ${interrupt.received}; no bundle was written`) : error;
+    const kept = run.keptForResume ? `; the partial export is kept: run the same command with --resume to continue it` : '';
+    if (interrupt.signal.aborted && interrupt.received) throw new ClusterError(`export interrupted by ${interrupt.received}; no bundle was written${kept}`);
+    if (kept && error instanceof ClusterError) throw new ClusterError(`${error.message}${kept}`, error.details);
+    throw error;
   } finally {
     clearTimeout(timer);
     if (options.verbose) note(streams, `kvbackup: ${client.requestCount} API request${client.requestCount === 1 ? '' : 's'} (${client.retryCount} retries), ${run.exportServerRequests} export-server request${run.exportServerRequests === 1 ? '' : 's'}`);
@@ -63,6 +64,9 @@ function checkFlags(options: ExportOptions): void {
   if (options.allNamespaces && options.names.length > 0) throw new UsageError('VM names cannot be combined with --all-namespaces');
   if (options.names.length > 0 && options.selector) throw new UsageError('give VM names or a label selector (-l), not both');
   if (options.unfreezeTimeoutSeconds <= 0) throw new UsageError('--unfreeze-timeout must be positive: 0 would disable the guest\'s safety thaw');
+  if (options.resume && !options.withData) throw new UsageError('--resume needs --with-data (only volume data is resumed)');
+  if (options.resume && options.outputFile === '-') throw new UsageError('--resume needs --output-file <path>: a stream to stdout cannot be continued');
+  if (!Number.isSafeInteger(options.parallel) || options.parallel < 1 || options.parallel > MAX_PARALLEL) throw new UsageError(`--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
 }
 
 /** One VM's progress through quiesce, snapshot and export. */
@@ -82,14 +86,13 @@ class ExportRun {
   readonly #options: ExportOptions;
   readonly #streams: StdStreams;
   readonly #interrupt: Interrupt;
-  readonly #runId: string;
+  #runId: string;
   readonly #ledger: InstanceType<Cluster['ThawLedger']>;
   /** Deletions of what this run created, in creation order (run in reverse). */
   readonly #cleanups: { what: string; run: () => Promise<void> }[] = [];
   exportServerRequests = 0;
-  /** Volumes downloaded ahead into temporary files, by data entry path. */
-  readonly #spooled = new Map<string, { file: string; size: number; sha256: string }>();
-  #spoolDir: string | undefined;
+  /** Set when a --with-data run failed after its journal was written: the partial bundle, journal, snapshots and exports stay for --resume. */
+  keptForResume = false;
   #thawReported = false;
 
   constructor(cluster: Cluster, client: InstanceType<Cluster['ClusterClient']>, options: ExportOptions, streams: StdStreams, interrupt: Interrupt) {
@@ -108,6 +111,7 @@ class ExportRun {
 
   async execute(namespace: string): Promise<void> {
     const options = this.#options;
+    if (options.withData && options.outputFile !== '-' && (await this.#resumeIfAsked(namespace))) return;
     const namespaces = options.allNamespaces ? undefined : [namespace];
     const [discovery, facts, labelled] = await Promise.all([
       this.#cluster.discover(this.#client, { namespaces, signal: this.#signal }),
@@ -133,23 +137,169 @@ class ExportRun {
       return;
     }
     // Opened before anything changes on the cluster: a refused terminal or an unwritable path fails first.
-    const output = await openOutput(options.outputFile, this.#streams, { binary: true });
+    const output = options.withData && options.outputFile !== '-' ? await this.#openResumable() : await openOutput(options.outputFile, this.#streams, { binary: true });
     try {
       try {
         if (options.snapshot) await this.#snapshotAll(vms);
         if (options.export) await this.#exportAll(vms);
-        if (options.withData) await this.#probeData(vms);
-        await this.#writeBundle(output.stream, discovery.index, refs, vms, facts, { namespaces, names: options.names, selector: options.selector });
+        const plans = options.withData ? this.#planData(vms) : [];
+        if (output instanceof ResumableOutput) await output.startJournal(this.#journalHeader(namespace, vms));
+        await this.#writeBundle(output, discovery.index, refs, vms, facts, { namespaces, names: options.names, selector: options.selector }, plans);
         await output.commit();
       } catch (error) {
         await output.abort();
+        if (output instanceof ResumableOutput && output.kept) this.#keepForResume(output);
         throw error;
       }
     } finally {
       await this.#thaw();
       await this.#cleanup();
-      await this.removeSpool();
     }
+  }
+
+  /**
+   * A --with-data export to a file writes `<file>.partial` and, once its exports are Ready, a journal beside it. An
+   * earlier interrupted export of the same file is replaced (with a note: --resume continues it instead).
+   */
+  async #openResumable(): Promise<ResumableOutput> {
+    const paths = resumePaths(this.#options.outputFile);
+    const stale = await readPartialExport(paths).catch(() => undefined);
+    if (stale && !('missing' in stale)) {
+      this.#note(`warning: replacing the interrupted export at ${paths.partial} (run ${stale.state.header.runId}; --resume would continue it); its exports stay until their TTL and its snapshots until deleted: \`kubectl delete virtualmachinesnapshots,virtualmachineexports -A -l ${this.#cluster.runSelector(stale.state.header.runId)}\``);
+    }
+    await removeQuietly(paths.partial);
+    await removeQuietly(paths.journal);
+    return new ResumableOutput(paths, this.#options.outputFile, await openPartialBundle(paths.partial));
+  }
+
+  /** The journal's first line: the run and its exports (with their tokens: the journal is 0600 and removed at the end). */
+  #journalHeader(namespace: string, vms: VmRun[]): JournalHeader {
+    const options = this.#options;
+    return {
+      kind: 'kubectl-kvbackup/export-journal',
+      version: 1,
+      runId: this.#runId,
+      startedAt: new Date().toISOString(),
+      selection: { namespace, allNamespaces: options.allNamespaces, names: [...options.names].sort(), selector: options.selector },
+      includeToken: options.includeToken,
+      exports: vms.flatMap((run) =>
+        run.created ? [{ namespace: run.created.namespace, vmName: run.created.vmName, exportName: run.created.exportName, secretName: run.created.secretName, token: run.created.token, snapshotName: run.snapshotName }] : [],
+      ),
+    };
+  }
+
+  /** After a failure past the journal: the snapshots and exports stay for --resume; says what stays and for how long. */
+  #keepForResume(output: ResumableOutput): void {
+    this.keptForResume = true;
+    const kept = this.#cleanups.splice(0);
+    const expiry = new Date(Date.now() + this.#options.exportTtlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    this.#note(`kept for --resume: ${output.paths.partial}, ${output.paths.journal} and ${kept.map((k) => k.what).join(', ')} (KubeVirt deletes the exports at their TTL, about ${expiry}; to discard instead: delete the two files and \`kubectl delete virtualmachinesnapshots,virtualmachineexports -A -l ${this.#cluster.runSelector(this.#runId)}\`)`);
+  }
+
+  /**
+   * `--resume`: continues the interrupted export of the same output file when its journal, its partial bundle's
+   * metadata and its VirtualMachineExports are all still there; the chunks it committed are reused and only the rest
+   * is fetched. Otherwise it says why and returns false, and a new export starts (after deleting what the
+   * interrupted run left on the cluster).
+   */
+  async #resumeIfAsked(namespace: string): Promise<boolean> {
+    const options = this.#options;
+    if (!options.resume) return false;
+    const paths = resumePaths(options.outputFile);
+    const partial = await readPartialExport(paths);
+    if ('missing' in partial) {
+      this.#note(`--resume: ${partial.missing}; starting a new export`);
+      return false;
+    }
+    const header = partial.state.header;
+    const selection = { namespace, allNamespaces: options.allNamespaces, names: [...options.names].sort(), selector: options.selector };
+    if (JSON.stringify(selection) !== JSON.stringify({ ...header.selection, selector: header.selection.selector ?? undefined })) {
+      throw new UsageError(`--resume: ${paths.partial} was started for another selection (${describeSelection(header.selection)}); run that command again, or remove ${paths.partial} and ${paths.journal}`);
+    }
+    const names = new Map<string, string[]>();
+    for (const e of header.exports) names.set(e.namespace, [...(names.get(e.namespace) ?? []), e.exportName]);
+    const gone = await this.#cluster
+      .waitForExports(this.#client, header.runId, names, Date.now() + 15_000, this.#signal)
+      .then((result) => result.failed.map((f) => `${f.namespace}/${f.name}: ${f.reason}`))
+      .catch((error: unknown) => [error instanceof Error ? error.message : String(error)]);
+    this.#runId = header.runId;
+    for (const e of header.exports) {
+      if (e.snapshotName) {
+        const snapshotName = e.snapshotName;
+        this.#registerCleanup(`VirtualMachineSnapshot ${e.namespace}/${snapshotName}`, () => this.#cluster.deleteSnapshot(this.#client, e.namespace, snapshotName));
+      }
+      this.#registerCleanup(`VirtualMachineExport ${e.namespace}/${e.exportName} and its token Secret`, () => this.#cluster.deleteExport(this.#client, { namespace: e.namespace, exportName: e.exportName, secretName: e.secretName }));
+    }
+    if (gone.length > 0) {
+      this.#note(`--resume: the VirtualMachineExports of the interrupted run ${header.runId} are not usable any more (${gone.join('; ')}); deleting what it left and starting a new export`);
+      await this.#cleanup();
+      await removeQuietly(paths.partial);
+      await removeQuietly(paths.journal);
+      this.#runId = this.#cluster.newRunId();
+      return false;
+    }
+    this.#verbose(`--resume: continuing run ${header.runId} from ${paths.partial} (${partial.keptBytes} bytes kept)`);
+    await this.#continue(partial, paths);
+    return true;
+  }
+
+  async #continue(partial: PartialExport, paths: { partial: string; journal: string }): Promise<void> {
+    const { createBundleWriter } = await import('../io/tar/bundle-writer.ts');
+    const header = partial.state.header;
+    const reader = await open(paths.partial, 'r');
+    const file = await openPartialBundle(paths.partial, partial.keptBytes);
+    const output = new ResumableOutput(paths, this.#options.outputFile, file);
+    let writer;
+    try {
+      try {
+        await output.reopenJournal();
+        writer = createBundleWriter(file.stream, { includeToken: header.includeToken });
+        const replayed = await replayPartialExport(partial, writer, reader);
+        const tokens = new Map(header.exports.map((e) => [`${e.namespace}/${e.vmName}`, e.token]));
+        const plans = partial.records
+          .flatMap((record) => planVolumes({ ...record, data: [] }, this.#cluster.volumeOffers(record.links), tokens.get(`${record.namespace}/${record.vmName}`) ?? ''))
+          .filter((plan) => !replayed.complete.has(`${plan.namespace}/${plan.volume}`));
+        await this.#writeData(writer, plans, output.journal, replayed);
+        await writer.finish();
+        await output.commit();
+      } catch (error) {
+        await writer?.close();
+        await output.abort();
+        if (output.kept) this.#keepForResume(output);
+        throw error;
+      }
+    } finally {
+      await reader.close();
+      await this.#cleanup();
+    }
+  }
+
+  /** The volumes of every export record (each record's `data` then lists their indexes). */
+  #planData(vms: VmRun[]): VolumePlan[] {
+    const plans: VolumePlan[] = [];
+    for (const run of vms) {
+      if (!run.record || !run.created) continue;
+      const planned = planVolumes(run.record, this.#cluster.volumeOffers(run.record.links), run.created.token);
+      if (planned.length === 0) this.#note(`${describeRef(run.vm)}: its export lists no volume to download`);
+      plans.push(...planned);
+    }
+    return plans;
+  }
+
+  /** The data section: every planned volume fetched into chunks (see export-data.ts), then one verbose line each. */
+  async #writeData(writer: import('../io/tar/bundle-writer.ts').BundleWriter, plans: VolumePlan[], journal: ExportJournal | undefined, replayed?: Awaited<ReturnType<typeof replayPartialExport>>): Promise<void> {
+    const outcomes = await writeVolumeData(writer, plans, {
+      parallel: this.#options.parallel,
+      signal: this.#signal,
+      journal,
+      reuse: replayed?.reuse,
+      replayedRefs: replayed?.refs,
+      fetch: this.#cluster.fetchVolumes,
+      onRequest: () => void this.exportServerRequests++,
+      onRetry: (message) => this.#verbose(message),
+      progress: (label, size) => this.#cluster.progressReporter(this.#streams.stderr, label, size ?? 0),
+    });
+    for (const outcome of outcomes) this.#verbose(describeOutcome(outcome));
   }
 
   /** Freeze (as planned) → snapshot all → wait → thaw, the thaw also on failure. */
@@ -224,33 +374,14 @@ class ExportRun {
     }
   }
 
-  /** Lists in each export record the volumes whose data the bundle will hold, each by its volume index. */
-  async #probeData(vms: VmRun[]): Promise<void> {
-    for (const run of vms) {
-      const record = run.record as ExportRecord;
-      for (const source of this.#cluster.chooseVolumeSources(record.links)) {
-        record.data.push({ volume: source.volume, format: source.format === 'tar.gz' ? 'archive' : 'raw', path: volumeIndexPath(record.namespace, source.volume) });
-      }
-      if (record.data.length === 0) this.#note(`${describeRef(run.vm)}: its export lists no volume to download`);
-    }
-  }
-
-  #downloadOptions(run: VmRun) {
-    return {
-      token: (run.created as NonNullable<VmRun['created']>).token,
-      signal: this.#signal,
-      onRetry: (message: string) => this.#verbose(message),
-      onRequest: () => void this.exportServerRequests++,
-    };
-  }
-
   async #writeBundle(
-    out: NodeJS.WritableStream,
+    output: { stream: Writable } | ResumableOutput,
     index: ObjectIndex,
     refs: ObjectRef[],
     vms: VmRun[],
     facts: SourceCluster,
     selection: { namespaces: string[] | undefined; names: string[]; selector: string | undefined },
+    plans: VolumePlan[],
   ): Promise<void> {
     const { createBundleWriter } = await import('../io/tar/bundle-writer.ts');
     const byVm = new Map(vms.map((run) => [refKey(run.vm), run]));
@@ -278,58 +409,25 @@ class ExportRun {
       selection: sel,
       contents: { objects: objects.length, exports: records.length, data: records.reduce((n, r) => n + r.data.length, 0) },
     };
-    const writer = createBundleWriter(out as never, { includeToken: this.#options.includeToken, end: this.#options.outputFile !== '-' });
+    const writer = createBundleWriter(output.stream, { includeToken: this.#options.includeToken, end: this.#options.outputFile !== '-' });
     try {
       await writer.writeHeader(header);
       await writer.writeGraph(graph);
       for (const { ref, object } of objects) await writer.writeObject(ref, object);
       for (const record of records) await writer.writeExport(record);
-      for (const run of vms) await this.#writeData(writer, run);
+      const journal = output instanceof ResumableOutput ? output.journal : undefined;
+      if (journal) {
+        journal.metadataComplete();
+        await journal.flush();
+      }
+      if (plans.length > 0) await this.#writeData(writer, plans, journal);
       await writer.finish();
     } catch (error) {
-      writer.abort(error instanceof Error ? error : new Error(String(error)));
+      // Past the journal, every complete entry reaches the partial file for --resume; before it, nothing is kept.
+      if (output instanceof ResumableOutput && output.journal) await writer.close();
+      else writer.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
-  }
-
-  /** Downloads each volume (inflating gzip and tar.gz) straight into chunks, then writes its index. */
-  async #writeData(writer: import('../io/tar/bundle-writer.ts').BundleWriter, run: VmRun): Promise<void> {
-    if (!run.record) return;
-    const { writeVolume } = await import('../io/chunks/write-volume.ts');
-    const sources = this.#cluster.chooseVolumeSources(run.record.links);
-    for (const item of run.record.data) {
-      const source = sources.find((s) => s.volume === item.volume);
-      if (!source) throw new ClusterError(`volume ${item.volume} vanished from the export of ${describeRef(run.vm)}`);
-      const download = await this.#cluster.openDownload(source, this.#downloadOptions(run));
-      const progress = this.#cluster.progressReporter(this.#streams.stderr, `${run.vm.namespace}/${item.volume} (${source.format})`, download.size ?? 0);
-      const compressed = source.format === 'gzip' || source.format === 'tar.gz';
-      const bytes = compressed ? Readable.from(progress.track(download.chunks)).pipe(createGunzip()) : progress.track(download.chunks);
-      const index = await writeVolume(writer, { namespace: run.record.namespace, volume: item.volume, format: item.format === 'archive' ? 'archive' : 'raw', ...(compressed || download.size === undefined ? {} : { size: download.size }) }, bytes);
-      progress.done();
-      this.#verbose(`stored ${item.path}: ${index.size} bytes in ${index.extents.length} extents, sha256 ${index.sha256}`);
-    }
-  }
-
-  /** Downloads a body of unknown size into a file only this user can read; progress as it goes. */
-  async #spool(download: import('../io/cluster/index.ts').Download, label: string): Promise<{ file: string; size: number; sha256: string }> {
-    this.#spoolDir ??= await mkdtemp(join(tmpdir(), 'kvbackup-'));
-    const file = join(this.#spoolDir, `volume-${this.#spooled.size}`);
-    const progress = this.#cluster.progressReporter(this.#streams.stderr, label, 0);
-    let size = 0;
-    const counted = async function* (chunks: AsyncIterable<Buffer>) {
-      for await (const chunk of chunks) {
-        size += chunk.length;
-        yield chunk;
-      }
-    };
-    await pipeline(Readable.from(counted(progress.track(download.chunks))), createWriteStream(file, { mode: 0o600 }), { signal: this.#signal });
-    progress.done();
-    return { file, size, sha256: download.sha256() };
-  }
-
-  /** Removes the spooled volume files. */
-  async removeSpool(): Promise<void> {
-    if (this.#spoolDir) await rm(this.#spoolDir, { recursive: true, force: true });
   }
 
   /** The VM with how its snapshot was taken, when it was. */
@@ -410,4 +508,66 @@ function namesByNamespace(vms: VmRun[], name: (run: VmRun) => string | undefined
     else map.set(run.vm.namespace, [value]);
   }
   return map;
+}
+
+/**
+ * The bundle of a --with-data export to a file: `<file>.partial` and, from the moment the exports are Ready, its
+ * journal. Success renames the partial file into place and removes the journal; a failure after the journal exists
+ * keeps both (and the run's snapshots and exports) for --resume, a failure before it removes the partial file.
+ */
+class ResumableOutput {
+  readonly paths: { partial: string; journal: string };
+  readonly #target: string;
+  readonly #file: PartialBundleFile;
+  journal: ExportJournal | undefined;
+  kept = false;
+
+  constructor(paths: { partial: string; journal: string }, target: string, file: PartialBundleFile) {
+    this.paths = paths;
+    this.#target = target;
+    this.#file = file;
+  }
+
+  get stream(): Writable {
+    return this.#file.stream;
+  }
+
+  async startJournal(header: JournalHeader): Promise<void> {
+    this.journal = await openJournal(this.paths.journal, header, { beforeFlush: () => this.#file.sync() });
+  }
+
+  /** A resumed run appends to the interrupted run's journal. */
+  async reopenJournal(): Promise<void> {
+    this.journal = await openJournal(this.paths.journal, undefined, { beforeFlush: () => this.#file.sync() });
+  }
+
+  async commit(): Promise<void> {
+    await this.#file.commit(this.#target);
+    await this.journal?.remove();
+  }
+
+  async abort(): Promise<void> {
+    if (!this.journal) {
+      await this.#file.remove();
+      return;
+    }
+    // Whatever reached the file is described by the journal once both are synced.
+    await this.#file.sync().catch(() => {});
+    await this.journal.flush().catch(() => {});
+    await this.journal.close();
+    await this.#file.close();
+    this.kept = true;
+  }
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  const { unlink } = await import('node:fs/promises');
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+function describeSelection(selection: JournalHeader['selection']): string {
+  if (selection.allNamespaces) return `-A${selection.selector ? ` -l ${selection.selector}` : ''}`;
+  return `-n ${selection.namespace}${selection.names.length > 0 ? ` ${selection.names.join(' ')}` : ''}${selection.selector ? ` -l ${selection.selector}` : ''}`;
 }

@@ -53,6 +53,10 @@ export interface ClusterFlags {
   verbose: boolean;
 }
 
+/** `--parallel` of `export --with-data`: the default fills a laptop's link to one export server; more is allowed up to the max. */
+export const DEFAULT_PARALLEL = 4;
+export const MAX_PARALLEL = 64;
+
 export interface ExportOptions extends ClusterFlags {
   /** VM (or VMI, replica set, pool) names. */
   names: string[];
@@ -75,4 +79,8 @@ export interface ExportOptions extends ClusterFlags {
   unfreezeTimeoutSeconds: number;
   /** The exports' ttlDuration: KubeVirt deletes them after it. */
   exportTtlSeconds: number;
+  /** Requests to the export servers at once, across all volumes (--parallel). */
+  parallel: number;
+  /** Continue the interrupted --with-data export of the same output file (--resume). */
+  resume: boolean;
 }

@@ -14,6 +14,7 @@ import (
 //	GET    /uploads          [upload...]
 //	GET    /volumes/<key>    {"key","size","sha256"} of a volume's current bytes;
 //	                         key is pvc/<ns>/<name> or volumesnapshot/<ns>/<name>
+//	GET    /served[?namespace=<ns>]  requests and body bytes the export server served per volume and file
 func (s *simulator) controlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
@@ -28,6 +29,7 @@ func (s *simulator) controlHandler() http.Handler {
 	mux.HandleFunc("GET /uploads", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.uploads.list())
 	})
+	mux.Handle("GET /served", s.servedHandler())
 	mux.HandleFunc("GET /volumes/", func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimPrefix(r.URL.Path, "/volumes/")
 		data := s.volumes.read(key)

@@ -27,6 +27,7 @@ type simulator struct {
 	volumes       *volumeStore
 	uploads       *uploadRegistry
 	exportVolumes *exportRegistry
+	served        servedCounter
 	cbt           *changeTracker // changed block tracking and backup jobs (cbt.go, backup.go)
 	ports         endpoints
 	tlsCert       tls.Certificate

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // The driver/provisioner name of the simulated storage; scripts/control-plane
@@ -170,9 +171,14 @@ func (s *simulator) newDataVolumePVC(dv *unstructured.Unstructured, source strin
 		"app.kubernetes.io/managed-by": "cdi-controller",
 	})
 	set(pvc.Object, []any{ownerRef(dv, true)}, "metadata", "ownerReferences")
-	set(pvc.Object, spec, "spec")
+	set(pvc.Object, runtime.DeepCopyJSON(spec), "spec")
 	if src := obj(dv.Object, "spec", "source", "pvc"); src != nil {
-		s.volumes.copy(volumeKey(dv.GetNamespace(), dv.GetName()), volumeKey(str(src, "namespace"), str(src, "name")))
+		if ns := str(src, "namespace"); ns == "" || ns == dv.GetNamespace() {
+			// CDI's csi-clone strategy: a claim whose dataSource is the source claim (reconcilePVC gives it the bytes).
+			set(pvc.Object, map[string]any{"kind": "PersistentVolumeClaim", "name": str(src, "name")}, "spec", "dataSource")
+		} else {
+			s.volumes.copy(volumeKey(dv.GetNamespace(), dv.GetName()), volumeKey(ns, str(src, "name")))
+		}
 	}
 	return pvc
 }
@@ -195,6 +201,12 @@ func (s *simulator) reconcilePVC(ctx context.Context, pvc *unstructured.Unstruct
 		case "VolumeSnapshot":
 			s.volumes.copy(volumeKey(ns, name), snapshotKey(ns, str(ds, "name")))
 		case "PersistentVolumeClaim":
+			// A CSI clone is provisioned only once its source claim is bound,
+			// and then holds exactly the source's bytes.
+			src := s.cache.get(gvrPVC, ns, str(ds, "name"))
+			if src == nil || str(src.Object, "status", "phase") != "Bound" {
+				return retryAfter(time.Second)
+			}
 			s.volumes.copy(volumeKey(ns, name), volumeKey(ns, str(ds, "name")))
 		}
 	}

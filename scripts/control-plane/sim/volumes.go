@@ -24,12 +24,16 @@ type volumeStore struct {
 	dir  string
 	mu   sync.Mutex
 	data map[string][]byte // materialised content, also written under dir
+	// generatedCache keeps generated content, which takes seconds per GiB to
+	// compute and is read once per Range request; it is recomputed when the
+	// size its PVC asks for changes.
+	generatedCache map[string][]byte
 	// sizeOf gives the size of generated content for a key.
 	sizeOf func(key string) int
 }
 
 func newVolumeStore(dir string, sizeOf func(string) int) *volumeStore {
-	return &volumeStore{dir: dir, data: map[string][]byte{}, sizeOf: sizeOf}
+	return &volumeStore{dir: dir, data: map[string][]byte{}, generatedCache: map[string][]byte{}, sizeOf: sizeOf}
 }
 
 func volumeKey(ns, pvc string) string  { return "pvc/" + ns + "/" + pvc }
@@ -60,7 +64,13 @@ func (v *volumeStore) read(key string) []byte {
 		v.data[key] = b
 		return b
 	}
-	return generated(key, v.sizeOf(key))
+	size := v.sizeOf(key)
+	if b, ok := v.generatedCache[key]; ok && len(b) == size {
+		return b
+	}
+	b := generated(key, size)
+	v.generatedCache[key] = b
+	return b
 }
 
 func (v *volumeStore) write(key string, b []byte) error {

@@ -39,6 +39,8 @@ export interface ChunkerOptions {
   concurrency?: number;
   /** The volume's size when known in advance: `finish` then checks every byte came. */
   size?: number;
+  /** Called for each chunk as it enters the index, in offset order (an export's resume journal records them). */
+  onCommit?: (extent: VolumeExtent) => void;
 }
 
 /** What the chunker has seen so far, for progress and reports. */
@@ -82,6 +84,7 @@ export class VolumeChunker {
   readonly #store: ChunkStore;
   readonly #concurrency: number;
   readonly #expectedSize: number | undefined;
+  readonly #onCommit: ((extent: VolumeExtent) => void) | undefined;
   readonly #wholeHash: Hash = createHash('sha256');
   readonly #extents: VolumeExtent[] = [];
   readonly #ready = new Map<number, Processed>();
@@ -110,6 +113,7 @@ export class VolumeChunker {
     this.#store = options.store;
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#expectedSize = options.size;
+    this.#onCommit = options.onCommit;
   }
 
   /** Progress so far (bytes committed in offset order). */
@@ -207,6 +211,14 @@ export class VolumeChunker {
     };
   }
 
+  /**
+   * Waits until every chunk admitted so far is committed (stored and entered in the index), without flushing a
+   * partial chunk or finishing: an interrupted export keeps what its chunks reached. Resolves early on failure.
+   */
+  async drain(): Promise<void> {
+    while (this.#admitted.size > 0 && !this.#failed && !(this.#ready.size === this.#admitted.size && !this.#ready.has(this.#nextCommit))) await this.#changed();
+  }
+
   /** Stops: pending and later calls reject with `error`. */
   abort(error: Error): void {
     this.#failed ??= error;
@@ -263,6 +275,7 @@ export class VolumeChunker {
           const last = this.#extents.at(-1);
           if (last && 'zero' in last && last.length % this.chunkSize === 0) last.length += length;
           else this.#extents.push({ offset, length, zero: true });
+          this.#onCommit?.({ offset, length, zero: true });
           this.#stats.zeroBytes += length;
         } else {
           this.#wholeHash.update(bytes);
@@ -275,6 +288,7 @@ export class VolumeChunker {
             this.#stats.storedBytes += encoded.stored.byteLength;
           }
           this.#extents.push({ offset, length, sha256: next.sha256 as string, stored });
+          this.#onCommit?.({ offset, length, sha256: next.sha256 as string, stored });
         }
         this.#ready.delete(offset);
         this.#admitted.delete(offset);

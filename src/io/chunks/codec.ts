@@ -15,7 +15,9 @@ const COMPRESS_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: ZSTD_L
 
 /** zstd frame of `bytes` at ZSTD_LEVEL, computed on the thread pool. */
 export async function zstdEncode(bytes: Uint8Array): Promise<Buffer> {
-  return compressAsync(bytes, COMPRESS_OPTIONS);
+  // One output buffer the size of the input (plus zstd's small overhead): the default 16 KiB would cost a thread-pool
+  // round trip, a callback and a buffer per 16 KiB of a chunk.
+  return compressAsync(bytes, { ...COMPRESS_OPTIONS, chunkSize: Math.max(16 * 1024, bytes.byteLength + 1024) });
 }
 
 /** zstd frame of `bytes`, synchronously: for small JSON entries, where a thread-pool round trip costs more. */

@@ -5,7 +5,7 @@ import { startTask, type ProgressTask } from '../term/progress.ts';
 
 export { formatSize } from '../term/progress.ts';
 
-export type ProgressReporter = Pick<ProgressTask, 'track' | 'done'>;
+export type ProgressReporter = Pick<ProgressTask, 'track' | 'add' | 'done'>;
 
 /** A byte task labelled `label`; `total` 0 when the size is not known (then rate without percentage or ETA). */
 export function progressReporter(stderr: Writable & { isTTY?: boolean }, label: string, total: number): ProgressReporter {

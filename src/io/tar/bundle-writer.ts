@@ -92,6 +92,11 @@ export interface BundleWriter extends ChunkStore {
   finish(): Promise<Trailer>;
   /** Stops writing: destroys the tar stream (and `out`) with `error`. */
   abort(error?: Error): void;
+  /**
+   * Ends the tar after every entry added so far, without a trailer, and waits until `out` has them: an interrupted
+   * export keeps a partial bundle whose complete entries a rerun (`export --resume`) continues from.
+   */
+  close(): Promise<void>;
 }
 
 /** Starts a bundle on `out`; nothing is written until `writeHeader`. */
@@ -269,6 +274,17 @@ class TarBundleWriter implements BundleWriter {
     this.#failed ??= error;
     // stdout (end: false) is left open for the error message; a file is destroyed and its owner removes it.
     if (this.#end) this.#out.destroy(error);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    if (this.#failed) return;
+    await this.#flush().catch(() => {});
+    this.#failed = new InternalError('bundle closed without a trailer');
+    if (this.#end) {
+      this.#out.end();
+      await finished(this.#out).catch(() => {});
+    }
   }
 
   /**
