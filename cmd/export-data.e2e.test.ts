@@ -113,7 +113,7 @@ describe('export --with-data, killed with SIGKILL mid-volume', () => {
     const source = await volumeDigest(sim, pvcKey(ns, 'vm1-disk'));
     assert.equal(source.size, RESUME_BYTES);
     const output = join(work, 'resume.kvb');
-    const args = ['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--parallel', '4', '--output-file', output, '-v'];
+    const args = ['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--parallel', '4', '--output-file', output, '-v=1'];
 
     const first = startCli(args);
     await eventually('half of the volume served', async () => ((await servedBytes(ns)) >= RESUME_BYTES / 2 ? true : undefined), 120_000);
@@ -169,7 +169,7 @@ describe('export --with-data of a running, quiesced VM', () => {
     await createObjects(client, ns, [running]);
     await dataVolumesSucceeded(ns, ['vm1-disk']);
     const output = join(work, 'data.kvb');
-    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--include-token', '--output-file', output, '-v']);
+    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--include-token', '--output-file', output, '-v=1']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /volume .*\/vm1-disk: 5242883 bytes \(raw-ranges\), fetched 5242883/);
     const layout = await bundleLayout(output);
@@ -192,7 +192,7 @@ describe('export --with-data of a VM whose second disk is a clone of its first',
     const b = await volumeDigest(sim, pvcKey(ns, 'vmc-b'));
     assert.deepEqual([b.size, b.sha256], [a.size, a.sha256], 'the clone holds the source bytes');
     const output = join(work, 'clone.kvb');
-    const result = await runCli(['export', 'vmc', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--output-file', output, '-v']);
+    const result = await runCli(['export', 'vmc', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--output-file', output, '-v=1']);
     assert.equal(result.code, 0, result.stderr);
 
     const layout = await bundleLayout(output);
