@@ -162,8 +162,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-// Makes the rename itself durable; some platforms cannot open a directory for fsync, which is fine to ignore.
-async function syncDirectory(directory: string): Promise<void> {
+/** Makes a rename durable; some platforms cannot open a directory for fsync, which is fine to ignore. */
+export async function syncDirectory(directory: string): Promise<void> {
   try {
     const handle = await open(directory, 'r');
     try {

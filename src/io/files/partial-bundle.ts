@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { PRIVATE_FILE_MODE } from './atomic-write.ts';
+import { PRIVATE_FILE_MODE, syncDirectory } from './atomic-write.ts';
 
 /** The files of a resumable export next to its output: the bundle being written and its journal. */
 export function resumePaths(outputFile: string): { partial: string; journal: string } {
@@ -201,18 +201,4 @@ export async function hashRange(handle: FileHandle, offset: number, length: numb
   const piece = 4 * 1024 * 1024;
   for (let at = 0; at < length; at += piece) hash.update(await readAt(handle, offset + at, Math.min(piece, length - at)));
   return hash.digest('hex');
-}
-
-// Makes a rename durable; some platforms cannot open a directory for fsync, which is fine to ignore.
-async function syncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Best effort only.
-  }
 }
