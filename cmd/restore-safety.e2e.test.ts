@@ -62,6 +62,21 @@ async function inventory(namespace: string): Promise<string[]> {
   return names.sort();
 }
 
+/**
+ * The inventory once the simulator has finished reconciling what a test just created (it writes a new VM's status
+ * shortly after), so a later difference can only come from the command under test.
+ */
+async function settledInventory(namespace: string): Promise<string[]> {
+  let previous = await inventory(namespace);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const current = await inventory(namespace);
+    if (JSON.stringify(current) === JSON.stringify(previous)) return current;
+    previous = current;
+  }
+  return previous;
+}
+
 const claim = (name: string, namespace: string): KubeObject => ({
   apiVersion: 'v1',
   kind: 'PersistentVolumeClaim',
@@ -214,7 +229,7 @@ describe('dry runs change nothing', () => {
       assert.equal((await apiRequest(kc, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'cm' }, data: { a: '1' } })).status, 201);
       const vm = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: 'vm1' }, spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: {} } } } } };
       assert.equal((await apiRequest(kc, 'POST', `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines`, vm)).status, 201);
-      const before = await inventory(namespace);
+      const before = await settledInventory(namespace);
       const snapshot = form[0] === '--dry-run=server' ? [] : ['--snapshot', '--export'];
       const result = await cli(['export', '-n', namespace, ...form, ...snapshot]);
       assert.equal(result.code, 0, result.stderr);
