@@ -25,6 +25,6 @@ cp_cache_dir() {
   kv=$(awk '$1=="kubevirt.io/kubevirt"{print $2; exit}' "$CP_SRC/crdgen/go.mod")
   cdi=$(awk '$1=="kubevirt.io/containerized-data-importer"{print $2; exit}' "$CP_SRC/crdgen/go.mod")
   hash=$(cat "$CP_SRC/go.mod" "$CP_SRC/go.sum" "$CP_SRC/crdgen/go.mod" "$CP_SRC/crdgen/go.sum" \
-    "$CP_SRC/crdgen/main.go" "$CP_LIB/build.sh" | sha256sum | cut -c1-10)
+    "$CP_SRC/crdgen/main.go" "$CP_LIB/build.sh" "$here/oci-image.sh" | sha256sum | cut -c1-10)
   printf '%s/k8s-%s_kubevirt-%s_cdi-%s_%s' "$CP_CACHE_ROOT" "$k8s" "$kv" "$cdi" "$hash"
 }

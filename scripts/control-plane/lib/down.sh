@@ -1,5 +1,8 @@
 # control-plane.sh down / env: stop exactly the processes recorded in
-# $KVB_CP_STATE/pids and remove the state; print the exports of a running one.
+# $KVB_CP_STATE/pids (the node first, when there is one, see node.sh) and
+# remove the state; print the exports of a running one.
+
+source "$CP_LIB/node.sh"
 
 # Reverse start order, so nothing logs errors about what it depends on.
 CP_PROCS=(kvb-sim kube-controller-manager kube-apiserver etcd)
@@ -15,17 +18,35 @@ cp_down() {
     log "nothing to stop: $CP_STATE does not exist"
     return
   fi
+  local node_clean=0 apiserver
+  if [[ -d $CP_STATE/node ]]; then
+    apiserver=$(recorded_binary kube-apiserver) || apiserver=""
+    KUBECTL=("${apiserver%/*}/kubectl" --kubeconfig "$CP_STATE/admin.kubeconfig")
+    node_down || node_clean=$?
+  fi
   stop_recorded
+  if ((node_clean != 0)); then
+    # The state holds the node's footprint and logs: kept for the post-mortem.
+    die "the node was not removed cleanly; see $CP_STATE/node/machine.diff and $CP_STATE/logs"
+  fi
   rm -rf "$CP_STATE"
   log "stopped and removed $CP_STATE"
 }
 
 # recorded_pid NAME: the PID from the pid file if that process still runs the
-# binary we started (guards against a recycled PID).
+# binary we started (guards against a recycled PID). A second instance of a
+# binary is recorded as BINARY-SUFFIX (kube-controller-manager-node).
 recorded_pid() {
-  local pid
+  local pid binary=$1
+  [[ $binary == kube-controller-manager-* ]] && binary=kube-controller-manager
   pid=$(cat "$CP_STATE/pids/$1.pid" 2>/dev/null) || return 1
-  [[ -n $pid ]] && { tr "\0" " " <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q "/$1 " && echo "$pid"
+  [[ -n $pid ]] && { tr "\0" " " <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q "/$binary " && echo "$pid"
+}
+
+# recorded_binary NAME: the path of the running binary (the cache it came from).
+recorded_binary() {
+  local pid
+  pid=$(recorded_pid "$1") && readlink "/proc/$pid/exe"
 }
 
 state_alive() {
@@ -37,8 +58,12 @@ state_alive() {
 }
 
 stop_recorded() {
+  stop_procs "${CP_PROCS[@]}"
+}
+
+stop_procs() { # NAME...
   local p pid i
-  for p in "${CP_PROCS[@]}"; do
+  for p in "$@"; do
     pid=$(recorded_pid "$p") || continue
     log "stopping $p (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || continue

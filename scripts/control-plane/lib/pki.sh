@@ -33,18 +33,25 @@ make_pki() {
   openssl ec -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
 
   # Static tokens: token,user,uid,"groups". "user" has no rights unless a test grants them.
-  local admin kcm sim user
+  # The kubelet and kube-scheduler ones serve `up --with-node` (RBAC's own
+  # system:node and system:kube-scheduler roles).
+  local admin kcm sim user kubelet scheduler
   admin=$(openssl rand -hex 16) kcm=$(openssl rand -hex 16) sim=$(openssl rand -hex 16) user=$(openssl rand -hex 16)
+  kubelet=$(openssl rand -hex 16) scheduler=$(openssl rand -hex 16)
   cat > "$CP_STATE/tokens.csv" <<CSV
 $admin,kvb-admin,kvb-admin,"system:masters"
 $kcm,system:kube-controller-manager,kcm,"system:masters"
 $sim,kvb-sim,kvb-sim,"system:masters"
 $user,kvb-user,kvb-user,""
+$kubelet,system:node:localhost,kubelet,"system:nodes"
+$scheduler,system:kube-scheduler,kube-scheduler,""
 CSV
   write_kubeconfig admin "$admin"
   write_kubeconfig kcm "$kcm"
   write_kubeconfig sim "$sim"
   write_kubeconfig user "$user"
+  write_kubeconfig kubelet "$kubelet"
+  write_kubeconfig scheduler "$scheduler"
 }
 
 write_kubeconfig() { # NAME TOKEN

@@ -1,12 +1,16 @@
 # control-plane.sh up: start etcd, kube-apiserver, the CRDs, kube-controller-
 # manager and the simulator on 127.0.0.1, register the aggregated APIs, and
-# write $KVB_CP_STATE/{env,env.json,*.kubeconfig,pids/,logs/}.
+# write $KVB_CP_STATE/{env,*.kubeconfig,pids/,logs/}; with --with-node also a
+# real node (node.sh).
 
 source "$CP_LIB/pki.sh"
 source "$CP_LIB/down.sh"
 
 cp_up() {
   local start=$SECONDS
+  if [[ ${WITH_NODE:-} == 1 ]]; then
+    node_preflight
+  fi
   if [[ -d $CP_STATE ]]; then
     if state_alive; then
       die "a control plane is already running in $CP_STATE (run: $0 down, or set KVB_CP_STATE)"
@@ -31,6 +35,9 @@ cp_up() {
   start_simulator
   register_apiservices
   write_env
+  if [[ ${WITH_NODE:-} == 1 ]]; then
+    node_up
+  fi
   trap - ERR
   log "up in $((SECONDS - start))s: apiserver https://127.0.0.1:$API_PORT, state $CP_STATE"
   log "use it with: eval \"\$($0 env)\""
@@ -41,6 +48,7 @@ up_failed() {
   for f in "$CP_STATE"/logs/*.log; do
     [[ -f $f ]] && { echo "--- $f"; tail -n 25 "$f"; } >&2
   done
+  node_down || true
   stop_recorded
 }
 
