@@ -1,6 +1,7 @@
 // End-to-end checks of the real node that `scripts/control-plane.sh up --with-node` adds (kubelet, containerd,
-// kube-scheduler, the Job controllers): the tool's own image is reproducible and runs as a Job, and the simulator's
-// virt-launcher Pods stay off the node. Run by `npm run test:node`; it fails, not skips, without a node.
+// kube-scheduler, the Job controllers): the tool's own image is reproducible and runs as a Job, also with
+// hostNetwork against the apiserver on 127.0.0.1 as movers will, and the simulator's virt-launcher Pods stay off
+// the node. Run by `npm run test:node`; it fails, not skips, without a node.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -120,5 +121,46 @@ describe('the real node', () => {
     assert.equal(launcher.spec.nodeName, undefined);
     // The node's only taint is the tool's (first test).
     assert.match(condition(launcher, 'PodScheduled')?.message ?? '', /1 node\(s\) had untolerated taint/);
+  });
+
+  it('lets a hostNetwork Job of the image reach the apiserver on 127.0.0.1: `graph` reads the namespace', { timeout: 120_000 }, async () => {
+    // Runs after the test above, which created vm1 in the namespace.
+    await createObjects(kc, ns, [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig' }, stringData: { kubeconfig: readFileSync(plane.kubeconfig, 'utf8') } } as Obj,
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'graph' },
+        spec: {
+          backoffLimit: 0,
+          template: {
+            metadata: { labels: { job: 'graph' } },
+            spec: {
+              restartPolicy: 'Never',
+              hostNetwork: true,
+              automountServiceAccountToken: false,
+              tolerations: [{ key: node.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
+              volumes: [{ name: 'kubeconfig', secret: { secretName: 'kubeconfig' } }],
+              containers: [
+                {
+                  name: 'kvbackup',
+                  image: IMAGE,
+                  imagePullPolicy: 'Never',
+                  args: ['graph', '-n', ns, '-o', 'json', '--kubeconfig', '/etc/kvbackup/kubeconfig'],
+                  volumeMounts: [{ name: 'kubeconfig', mountPath: '/etc/kvbackup', readOnly: true }],
+                },
+              ],
+            },
+          },
+        },
+      } as Obj,
+    ]);
+    const job = await waitFor(kc, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'graph', namespace: ns } }, 'Complete or Failed', (j) => condition(j, 'Complete')?.status === 'True' || condition(j, 'Failed')?.status === 'True', 90_000);
+    const [pod] = await podsOf('job=graph');
+    assert.ok(pod, 'the Job made a Pod');
+    const log = await apiRequest(kc, 'GET', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}/log`);
+    assert.equal(condition(job, 'Complete')?.status, 'True', `Job failed: ${log.body.toString()}`);
+    const graph = JSON.parse(log.body.toString()) as { nodes: { kind: string; namespace: string; name: string }[] };
+    assert.ok(graph.nodes.some((n) => n.kind === 'VirtualMachine' && n.namespace === ns && n.name === 'vm1'), log.body.toString());
   });
 });

@@ -16,6 +16,8 @@ cp_up() {
       die "a control plane is already running in $CP_STATE (run: $0 down, or set KVB_CP_STATE)"
     fi
     log "removing stale state $CP_STATE"
+    # A node's leftovers (mounts, namespaces, settings) are undone before its directory goes.
+    node_down || die "the stale node in $CP_STATE was not removed cleanly (see $CP_STATE/node/machine.diff)"
     rm -rf "$CP_STATE"
   fi
   mkdir -p "$CP_STATE/pids" "$CP_STATE/logs"
