@@ -8,9 +8,6 @@ source "$CP_LIB/down.sh"
 
 cp_up() {
   local start=$SECONDS
-  if [[ ${WITH_NODE:-} == 1 ]]; then
-    node_preflight
-  fi
   if [[ -d $CP_STATE ]]; then
     if state_alive; then
       die "a control plane is already running in $CP_STATE (run: $0 down, or set KVB_CP_STATE)"
@@ -19,6 +16,9 @@ cp_up() {
     # A node's leftovers (mounts, namespaces, settings) are undone before its directory goes.
     node_down || die "the stale node in $CP_STATE was not removed cleanly (see $CP_STATE/node/machine.diff)"
     rm -rf "$CP_STATE"
+  fi
+  if [[ ${WITH_NODE:-} == 1 ]]; then
+    node_preflight
   fi
   mkdir -p "$CP_STATE/pids" "$CP_STATE/logs"
   BIN="$CP_DIR/bin"
