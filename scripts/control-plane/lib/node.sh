@@ -233,8 +233,8 @@ node_down() {
   # process left in the pods' cgroups.
   pids=$(ps -eo pid=,args= | awk -v sock="$NODE_DIR/containerd.sock" 'index($0, sock) {print $1}')
   for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
-  pids=$(cat /sys/fs/cgroup/*/kubepods/cgroup.procs /sys/fs/cgroup/*/kubepods/*/cgroup.procs \
-    /sys/fs/cgroup/*/kubepods/*/*/cgroup.procs /sys/fs/cgroup/*/kubepods/*/*/*/cgroup.procs 2>/dev/null | sort -u)
+  # (cgroup v1: /sys/fs/cgroup/<controller>/kubepods/…; v2: /sys/fs/cgroup/kubepods/…)
+  pids=$(find /sys/fs/cgroup -maxdepth 6 -path '*/kubepods*' -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
   for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
   # Mounts under the node's directory (overlay rootfs, shm, volumes), deepest first.
   for m in $(awk -v dir="$NODE_DIR/" 'index($5, dir) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
@@ -247,7 +247,7 @@ node_down() {
   if [[ -f $NODE_DIR/sysctls.before ]]; then
     while IFS='=' read -r s v; do sysctl -q -w "$s=$v" >/dev/null || true; done <"$NODE_DIR/sysctls.before"
   fi
-  find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d -name kubepods -exec find {} -depth -type d -delete \; 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 2 -type d -name kubepods -exec find {} -depth -type d -delete \; 2>/dev/null || true
   node_remove_new_paths
   [[ -f $NODE_DIR/machine.before ]] || return 0
   machine_footprint >"$NODE_DIR/machine.after"
