@@ -57,6 +57,36 @@ const podsOf = async (selector: string): Promise<Obj[]> => {
   return (JSON.parse(r.body.toString()) as { items: Obj[] }).items;
 };
 
+/**
+ * Runs the tool's image with args as a one-try Job that tolerates the node's taint, and returns the Job once it
+ * completed or failed, its Pod, and the Pod's log (read through the apiserver, which asks the kubelet).
+ */
+async function runToolJob(
+  name: string,
+  args: string[],
+  extra: { hostNetwork?: boolean; volumes?: object[]; volumeMounts?: object[] } = {},
+): Promise<{ job: Obj; pod: Obj; log: string }> {
+  const container = { name: 'kvbackup', image: IMAGE, imagePullPolicy: 'Never', args, volumeMounts: extra.volumeMounts ?? [] };
+  const podSpec = {
+    restartPolicy: 'Never',
+    hostNetwork: extra.hostNetwork ?? false,
+    automountServiceAccountToken: false,
+    tolerations: [{ key: node.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
+    volumes: extra.volumes ?? [],
+    containers: [container],
+  };
+  await createObjects(kc, ns, [
+    { apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { backoffLimit: 0, template: { metadata: { labels: { job: name } }, spec: podSpec } } } as Obj,
+  ]);
+  const finished = (j: Obj) => condition(j, 'Complete')?.status === 'True' || condition(j, 'Failed')?.status === 'True';
+  const job = await waitFor(kc, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns } }, 'Complete or Failed', finished, 90_000);
+  const [pod] = await podsOf(`job=${name}`);
+  assert.ok(pod, `Job ${name} made a Pod`);
+  const log = await apiRequest(kc, 'GET', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}/log`);
+  assert.equal(log.status, 200, log.body.toString());
+  return { job, pod, log: log.body.toString() };
+}
+
 describe('the real node', () => {
   it('is Ready and carries the taint that keeps other Pods off it', async () => {
     const n = await objectApi(kc).read<Obj>({ apiVersion: 'v1', kind: 'Node', metadata: { name: node.name } });
@@ -78,36 +108,13 @@ describe('the real node', () => {
   });
 
   it("runs the tool's image as a Job on the node: `kubectl-kvbackup version` completes", { timeout: 120_000 }, async () => {
-    await createObjects(kc, ns, [
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'version' },
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata: { labels: { job: 'version' } },
-            spec: {
-              restartPolicy: 'Never',
-              automountServiceAccountToken: false,
-              tolerations: [{ key: node.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
-              containers: [{ name: 'kvbackup', image: IMAGE, imagePullPolicy: 'Never', args: ['version', '-o', 'json'] }],
-            },
-          },
-        },
-      } as Obj,
-    ]);
-    const job = await waitFor(kc, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'version', namespace: ns } }, 'Complete or Failed', (j) => condition(j, 'Complete')?.status === 'True' || condition(j, 'Failed')?.status === 'True', 90_000);
-    const [pod] = await podsOf('job=version');
-    assert.ok(pod, 'the Job made a Pod');
-    assert.equal(condition(job, 'Complete')?.status, 'True', `Job failed: ${JSON.stringify(pod.status)}`);
+    const { job, pod, log } = await runToolJob('version', ['version', '-o', 'json']);
+    assert.equal(condition(job, 'Complete')?.status, 'True', `Job failed: ${JSON.stringify(pod.status)} ${log}`);
     assert.equal(pod.spec.nodeName, node.name);
     // Not hostNetwork: the address comes from the node's own bridge network.
     assert.match(pod.status.podIP, /^10\.241\.0\.\d+$/);
     // The log travels apiserver → kubelet → containerd.
-    const log = await apiRequest(kc, 'GET', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}/log`);
-    assert.equal(log.status, 200, log.body.toString());
-    const printed = JSON.parse(log.body.toString()) as { tool: string; version: string };
+    const printed = JSON.parse(log) as { tool: string; version: string };
     assert.deepEqual([printed.tool, printed.version], ['kubectl-kvbackup', VERSION]);
   });
 
@@ -127,40 +134,14 @@ describe('the real node', () => {
     // Runs after the test above, which created vm1 in the namespace.
     await createObjects(kc, ns, [
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig' }, stringData: { kubeconfig: readFileSync(plane.kubeconfig, 'utf8') } } as Obj,
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'graph' },
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata: { labels: { job: 'graph' } },
-            spec: {
-              restartPolicy: 'Never',
-              hostNetwork: true,
-              automountServiceAccountToken: false,
-              tolerations: [{ key: node.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
-              volumes: [{ name: 'kubeconfig', secret: { secretName: 'kubeconfig' } }],
-              containers: [
-                {
-                  name: 'kvbackup',
-                  image: IMAGE,
-                  imagePullPolicy: 'Never',
-                  args: ['graph', '-n', ns, '-o', 'json', '--kubeconfig', '/etc/kvbackup/kubeconfig'],
-                  volumeMounts: [{ name: 'kubeconfig', mountPath: '/etc/kvbackup', readOnly: true }],
-                },
-              ],
-            },
-          },
-        },
-      } as Obj,
     ]);
-    const job = await waitFor(kc, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'graph', namespace: ns } }, 'Complete or Failed', (j) => condition(j, 'Complete')?.status === 'True' || condition(j, 'Failed')?.status === 'True', 90_000);
-    const [pod] = await podsOf('job=graph');
-    assert.ok(pod, 'the Job made a Pod');
-    const log = await apiRequest(kc, 'GET', `/api/v1/namespaces/${ns}/pods/${pod.metadata?.name}/log`);
-    assert.equal(condition(job, 'Complete')?.status, 'True', `Job failed: ${log.body.toString()}`);
-    const graph = JSON.parse(log.body.toString()) as { nodes: { kind: string; namespace: string; name: string }[] };
-    assert.ok(graph.nodes.some((n) => n.kind === 'VirtualMachine' && n.namespace === ns && n.name === 'vm1'), log.body.toString());
+    const { job, log } = await runToolJob('graph', ['graph', '-n', ns, '-o', 'json', '--kubeconfig', '/etc/kvbackup/kubeconfig'], {
+      hostNetwork: true,
+      volumes: [{ name: 'kubeconfig', secret: { secretName: 'kubeconfig' } }],
+      volumeMounts: [{ name: 'kubeconfig', mountPath: '/etc/kvbackup', readOnly: true }],
+    });
+    assert.equal(condition(job, 'Complete')?.status, 'True', `Job failed: ${log}`);
+    const graph = JSON.parse(log) as { nodes: { kind: string; namespace: string; name: string }[] };
+    assert.ok(graph.nodes.some((n) => n.kind === 'VirtualMachine' && n.namespace === ns && n.name === 'vm1'), log);
   });
 });
