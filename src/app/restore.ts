@@ -8,7 +8,7 @@ import { describeRef, refKey, refOf, type ObjectRef } from '../model/object-ref.
 import { parseAllowedKinds, refusedObjects } from '../restore/allow-list.ts';
 import { withKindScope } from '../restore/scope.ts';
 import { findCollisions, describeCollisions } from '../restore/collisions.ts';
-import { planData, type DataPlan, type DataSourceMode } from '../restore/data-plan.ts';
+import { contentTypeOf, planData, type DataPlan, type DataSourceMode } from '../restore/data-plan.ts';
 import { progressOf, WAITED_KINDS } from '../restore/expected-state.ts';
 import { namespacesOf, withNamespaces } from '../restore/namespaces.ts';
 import { restoreOrder } from '../restore/order.ts';
@@ -274,6 +274,15 @@ class RestoreRun {
       body.stream.destroy();
       return;
     }
+    if (contentTypeOf(body.format) !== upload.contentType) {
+      // The DataVolume was created for the record's content type: bytes of the other kind would be stored wrongly.
+      this.#badData = true;
+      const message = `the bundle's data for it is ${body.format}, but its export record says ${upload.contentType === 'archive' ? 'an archive' : 'a disk image'}`;
+      this.#volumes.push({ ...volume, outcome: 'failed', message });
+      note(this.#streams, `failed volume ${namespace}/${name}: ${message}`);
+      body.stream.destroy();
+      return;
+    }
     try {
       if (!(await waitUploadReady(this.#client, namespace, name, this.#deadline, this.#signal))) {
         this.#volumes.push({ ...volume, outcome: 'unchanged', message: 'the DataVolume already Succeeded' });
@@ -282,7 +291,7 @@ class RestoreRun {
         return;
       }
       const token = await requestUploadToken(this.#client, namespace, name, this.#signal);
-      note(this.#streams, `uploading ${body.size} bytes (${body.format}) into ${namespace}/${name}`);
+      note(this.#streams, `uploading ${body.size} bytes (${body.format}${upload.contentType === 'archive' ? ', unpacked by CDI into the claim' : ''}) into ${namespace}/${name}`);
       const started = performance.now();
       await uploadData(proxy, token, body.stream, body.size, `${namespace}/${name}`, this.#signal);
       const seconds = (performance.now() - started) / 1000;
@@ -299,7 +308,7 @@ class RestoreRun {
 
   /** Dry runs and export-url restores: the volumes as planned, for the summary. */
   recordPlannedVolumes(prepared: Prepared): void {
-    for (const upload of prepared.data.uploads) this.#volumes.push({ namespace: upload.namespace, name: upload.name, source: 'bundle', outcome: 'configured', message: 'would be uploaded' });
+    for (const upload of prepared.data.uploads) this.#volumes.push({ namespace: upload.namespace, name: upload.name, source: 'bundle', outcome: 'configured', message: upload.contentType === 'archive' ? 'would be uploaded as an archive' : 'would be uploaded' });
     for (const imported of prepared.data.imports) this.#volumes.push({ namespace: imported.namespace, name: imported.name, source: 'export-url', outcome: 'configured', message: imported.url });
   }
 
