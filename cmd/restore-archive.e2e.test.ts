@@ -2,14 +2,19 @@
 // comes back through CDI's archive upload with the same files, beside a disk that comes back byte-identical.
 
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { dataPath } from '../src/bundle/index.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import type { ClusterClient } from '../src/io/cluster/client.ts';
 import { adminClient, createNamespace, createObjects, eventually, locateControlPlane, runCli, type ControlPlane } from '../src/testing/e2e-cluster.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
 import { connect as connectSimulator, type ControlPlane as SimulatedPlane } from '../scripts/e2e/cluster.ts';
 import { fileDigests, pvcKey, served, SIM_DISK_SIZE, simFiles, uploads, volumeDigest } from '../scripts/e2e/simulator.ts';
+import { goodV1alpha1Fixtures, writeFixture } from '../scripts/make-bad-bundles.ts';
 
 const work = makeTempDir('kvb-restore-archive-e2e-');
 /** What the filesystem claim holds: text, an empty file, a nested directory, a name with a space. */
@@ -127,5 +132,43 @@ describe('export --with-data and restore of a filesystem claim', () => {
     assert.equal(diskUpload?.contentType, 'kubevirt');
     const diskBack = await volumeDigest(sim, pvcKey(ns, 'vmf-disk'));
     assert.deepEqual([diskBack.size, diskBack.sha256], [disk.size, disk.sha256], 'the disk is restored byte-identical');
+  });
+});
+
+/** `files` as `tar c .` in a claim writes them: "./" and its directories first, then the files. */
+async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const pack = tar.pack();
+  const collected = (async () => {
+    const parts: Buffer[] = [];
+    for await (const part of pack as unknown as AsyncIterable<Buffer>) parts.push(part);
+    return Buffer.concat(parts);
+  })();
+  const add = (header: Partial<tar.Header> & { name: string }, body?: string) => new Promise<void>((resolve, reject) => pack.entry(header, body ?? '', (error) => (error ? reject(error) : resolve())));
+  const dirs = new Set(Object.keys(files).flatMap((path) => path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  await add({ name: './', type: 'directory', mode: 0o755, mtime: new Date(0) });
+  for (const dir of [...dirs].sort()) await add({ name: `./${dir}/`, type: 'directory', mode: 0o755, mtime: new Date(0) });
+  for (const [path, content] of Object.entries(files).sort()) await add({ name: `./${path}`, type: 'file', mode: 0o644, mtime: new Date(0) }, content);
+  pack.finalize();
+  return collected;
+}
+
+describe('restore of a v1alpha1 bundle carrying a disk.tar.gz', () => {
+  it('uploads the tar.gz as an archive, which CDI inflates and unpacks into the claim', async () => {
+    const [, fixture] = goodV1alpha1Fixtures();
+    if (!fixture) throw new Error('the v1alpha1 fixture with data is missing');
+    const archive = gzipSync(await tarOf(FILES));
+    const [record] = fixture.exports;
+    if (!record) throw new Error('the fixture has no export record');
+    const path = dataPath('ns1', 'disk1', 'tar.gz');
+    const bundle = join(work, 'v1alpha1-archive.tar.gz');
+    writeFileSync(bundle, await writeFixture({ ...fixture, exports: [{ ...record, data: [{ volume: 'disk1', format: 'tar.gz', path, size: archive.byteLength }] }], data: [{ path, bytes: archive }] }));
+    const ns = `fs-v1alpha1-${process.pid}`.slice(0, 63);
+    const result = await runCli(['restore', '-f', bundle, '--kubeconfig', plane.kubeconfig, '--target-namespace', ns, '--seed', ns, '--timeout', '60']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /uploading \d+ bytes \(tar\.gz, unpacked by CDI into the claim\) into .*\/disk1/);
+    const [upload] = await uploads(sim, ns);
+    assert.deepEqual([upload?.contentType, upload?.receivedBytes], ['archive', archive.byteLength], 'the tar.gz went to the proxy as it is');
+    assert.deepEqual(upload?.files, fileDigests(FILES));
+    assert.deepEqual((await volumeDigest(sim, pvcKey(ns, 'disk1'))).files, fileDigests(FILES));
   });
 });

@@ -122,7 +122,9 @@ describe('planData', () => {
 
     for (const format of ['archive', 'tar.gz'] as const) {
       it(`bundle (${format}): a lone claim becomes an upload DataVolume of contentType archive, planned as an archive upload`, () => {
-        const plan = planData({ mode: 'bundle', objects: [lonePvc], exports: [archiveRecord(['lone'], format)], mapNamespace });
+        const claim: KubeObject = { ...lonePvc, metadata: { ...lonePvc.metadata, annotations: { 'cdi.kubevirt.io/storage.contentType': 'kubevirt', kept: 'yes' } } };
+        const plan = planData({ mode: 'bundle', objects: [claim], exports: [archiveRecord(['lone'], format)], mapNamespace });
+        assert.deepEqual(find(plan.objects, 'DataVolume', 'lone')?.metadata.annotations, { kept: 'yes' }, "the claim's stale contentType annotation is dropped");
         assert.deepEqual(find(plan.objects, 'DataVolume', 'lone')?.spec, {
           contentType: 'archive',
           source: { upload: {} },

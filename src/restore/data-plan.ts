@@ -198,6 +198,8 @@ function dataVolumeFor(pvc: KubeObject, source: JsonObject, contentType: VolumeC
   const { dataSource: _a, dataSourceRef: _b, volumeName: _c, ...spec } = (pvc.spec ?? {}) as JsonObject;
   const annotations = { ...(pvc.metadata.annotations ?? {}) };
   delete annotations[Annotations.populatedFor];
+  // CDI writes it onto the claim from the DataVolume's spec.contentType, which says what the bytes now are.
+  delete annotations[Annotations.contentType];
   const metadata: KubeObject['metadata'] = { name: pvc.metadata.name };
   if (pvc.metadata.namespace !== undefined) metadata.namespace = pvc.metadata.namespace;
   if (pvc.metadata.labels) metadata.labels = pvc.metadata.labels;
