@@ -8,7 +8,7 @@ import { describeRef, refKey, refOf, type ObjectRef } from '../model/object-ref.
 import { parseAllowedKinds, refusedObjects } from '../restore/allow-list.ts';
 import { withKindScope } from '../restore/scope.ts';
 import { findCollisions, describeCollisions } from '../restore/collisions.ts';
-import { contentTypeOf, planData, type DataPlan, type DataSourceMode } from '../restore/data-plan.ts';
+import { planData, type DataPlan, type DataSourceMode } from '../restore/data-plan.ts';
 import { progressOf, WAITED_KINDS } from '../restore/expected-state.ts';
 import { namespacesOf, withNamespaces } from '../restore/namespaces.ts';
 import { restoreOrder } from '../restore/order.ts';
@@ -271,15 +271,6 @@ class RestoreRun {
     const volume = { namespace, name, source: 'bundle' as const };
     if (failedRefs.has(refKey({ group: 'cdi.kubevirt.io', kind: 'DataVolume', namespace, name }))) {
       this.#volumes.push({ ...volume, outcome: 'failed', message: 'its DataVolume was not restored' });
-      body.stream.destroy();
-      return;
-    }
-    if (contentTypeOf(body.format) !== upload.contentType) {
-      // The DataVolume was created for the record's content type: bytes of the other kind would be stored wrongly.
-      this.#badData = true;
-      const message = `the bundle's data for it is ${body.format}, but its export record says ${upload.contentType === 'archive' ? 'an archive' : 'a disk image'}`;
-      this.#volumes.push({ ...volume, outcome: 'failed', message });
-      note(this.#streams, `failed volume ${namespace}/${name}: ${message}`);
       body.stream.destroy();
       return;
     }
