@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, kubeConfig, readObject, type ControlPlane } from './cluster.ts';
+import { connect, createNamespace, createObjects, deleteNamespace, kubeConfig, readObject, type ControlPlane } from './cluster.ts';
 import { httpsRequest } from './http.ts';
 import { fileDigests, freezeRecord, generatedVolumeBytes, pvcKey, simFiles, simSwitches, uploads, volumeDigest } from './simulator.ts';
-import { condition, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
+import { condition, uploadToken, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
@@ -125,14 +125,7 @@ describe('simulated KubeVirt and CDI', () => {
     ]);
     const dvRef = ref('cdi.kubevirt.io/v1beta1', 'DataVolume', 'restored');
     await waitFor(kc, dvRef, 'UploadReady', (o) => o.status?.phase === 'UploadReady');
-    const tokenResponse = await apiRequest(kc, 'POST', `/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/${ns}/uploadtokenrequests`, {
-      apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
-      kind: 'UploadTokenRequest',
-      metadata: { name: 'restored', namespace: ns },
-      spec: { pvcName: 'restored' },
-    });
-    assert.equal(tokenResponse.status, 201, tokenResponse.body.toString());
-    const token = JSON.parse(tokenResponse.body.toString()).status.token as string;
+    const token = await uploadToken(kc, ns, 'restored');
 
     const data = Buffer.from('restored disk image '.repeat(1000));
     const ca = await import('node:fs').then((fs) => fs.readFileSync(plane.caFile));
@@ -183,13 +176,7 @@ describe('simulated KubeVirt and CDI', () => {
     await waitFor(kc, dvRef, 'UploadReady', (o) => o.status?.phase === 'UploadReady');
     const claim = await readObject(kc, ref('v1', 'PersistentVolumeClaim', 'unpacked'));
     assert.equal(claim?.metadata?.annotations?.['cdi.kubevirt.io/storage.contentType'], 'archive');
-    const tokenResponse = await apiRequest(kc, 'POST', `/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/${ns}/uploadtokenrequests`, {
-      apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
-      kind: 'UploadTokenRequest',
-      metadata: { name: 'unpacked', namespace: ns },
-      spec: { pvcName: 'unpacked' },
-    });
-    const token = JSON.parse(tokenResponse.body.toString()).status.token as string;
+    const token = await uploadToken(kc, ns, 'unpacked');
     const ca = await import('node:fs').then((fs) => fs.readFileSync(plane.caFile));
     const post = (body: Buffer) => httpsRequest(`${plane.uploadUrl}/v1beta1/upload`, { method: 'POST', ca, headers: { Authorization: `Bearer ${token}` }, body });
     const broken = await post(Buffer.from('not a tar '.repeat(100)));
