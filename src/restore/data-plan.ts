@@ -78,7 +78,10 @@ export function planData(input: DataPlanInput): DataPlan {
   const volumes: { namespace: string; name: string; record: ExportRecord; contentType: VolumeContentType }[] = [];
   for (const record of input.exports) {
     const namespace = input.mapNamespace(record.namespace);
-    const found = input.mode === 'bundle' ? record.data.map((item) => ({ name: item.volume, contentType: contentTypeOf(item.format) })) : linkVolumes(record).map((volume) => ({ name: volume.name, contentType: offeredContentType(volume.formats) }));
+    const found =
+      input.mode === 'bundle'
+        ? record.data.map((item) => ({ name: item.volume, contentType: contentTypeOf(item.format) }))
+        : linkVolumes(record).map((volume) => ({ name: volume.name, contentType: offeredContentType(volume.formats) }));
     const byName = new Map(found.map((volume) => [volume.name, volume.contentType]));
     for (const [name, contentType] of [...byName].sort(([a], [b]) => compareStrings(a, b))) volumes.push({ namespace, name, record, contentType });
   }
