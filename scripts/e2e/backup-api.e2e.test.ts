@@ -11,7 +11,7 @@ import { PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from './cluster.ts';
 import { httpsRequest, type HttpResponse } from './http.ts';
 import { backupTransfers, CBT_LABEL, freezeRecord, pvcKey, SIM_FAIL, SIM_STALL, SIM_WRITE, SIM_WRITTEN, volumeDigest, writtenBytes } from './simulator.ts';
-import { condition, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
+import { condition, uploadToken, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
 
 const MiB = 1 << 20;
 const DISK_SIZE = 8 * MiB;
@@ -362,17 +362,11 @@ describe('simulated KubeVirt backup API', () => {
       } as Obj,
     ]);
     await waitFor(kc, ref('cdi.kubevirt.io/v1beta1', 'DataVolume', 'vm2-data'), 'UploadReady', (o) => o.status?.phase === 'UploadReady');
-    const tokenResponse = await apiRequest(kc, 'POST', `/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/${ns}/uploadtokenrequests`, {
-      apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
-      kind: 'UploadTokenRequest',
-      metadata: { name: 'vm2-data', namespace: ns },
-      spec: { pvcName: 'vm2-data' },
-    });
-    const uploadToken = JSON.parse(tokenResponse.body.toString()).status.token as string;
+    const token = await uploadToken(kc, ns, 'vm2-data');
     const sent = await httpsRequest(`${plane.uploadUrl}/v1beta1/upload`, {
       method: 'POST',
       ca: readFileSync(plane.caFile),
-      headers: { Authorization: `Bearer ${uploadToken}`, 'Content-Type': 'application/octet-stream' },
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
       body: image,
     });
     assert.equal(sent.status, 200, sent.body.toString());

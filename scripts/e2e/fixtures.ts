@@ -1,7 +1,7 @@
 // Objects the e2e tests create, and waits on what the simulator makes of them.
 
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { eventually, readObject } from './cluster.ts';
+import { apiRequest, eventually, readObject } from './cluster.ts';
 
 /** Loose view of an object's fields for assertions. */
 export type Obj = KubernetesObject & { spec?: any; status?: any; data?: any; [k: string]: any };
@@ -56,4 +56,16 @@ type Condition = { type: string; status?: string; reason?: string; message?: str
 
 export function condition(o: Obj, type: string): Condition | undefined {
   return (o.status?.conditions as Condition[] | undefined)?.find((c) => c.type === type);
+}
+
+/** A CDI upload token for the claim `pvc`, from an UploadTokenRequest (as `virtctl image-upload` asks for one). */
+export async function uploadToken(kc: KubeConfig, namespace: string, pvc: string): Promise<string> {
+  const response = await apiRequest(kc, 'POST', `/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/${namespace}/uploadtokenrequests`, {
+    apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
+    kind: 'UploadTokenRequest',
+    metadata: { name: pvc, namespace },
+    spec: { pvcName: pvc },
+  });
+  if (response.status !== 201) throw new Error(`UploadTokenRequest for ${namespace}/${pvc}: HTTP ${response.status}: ${response.body.toString()}`);
+  return JSON.parse(response.body.toString()).status.token as string;
 }

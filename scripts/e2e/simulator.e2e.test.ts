@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, kubeConfig, readObject, type ControlPlane } from './cluster.ts';
+import { connect, createNamespace, createObjects, deleteNamespace, kubeConfig, readObject, type ControlPlane } from './cluster.ts';
 import { httpsRequest } from './http.ts';
-import { freezeRecord, generatedVolumeBytes, pvcKey, simSwitches, uploads, volumeDigest } from './simulator.ts';
-import { condition, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
+import { fileDigests, freezeRecord, generatedVolumeBytes, pvcKey, simFiles, simSwitches, uploads, volumeDigest } from './simulator.ts';
+import { condition, uploadToken, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
 
 let plane: ControlPlane;
 let kc: KubeConfig;
@@ -125,14 +125,7 @@ describe('simulated KubeVirt and CDI', () => {
     ]);
     const dvRef = ref('cdi.kubevirt.io/v1beta1', 'DataVolume', 'restored');
     await waitFor(kc, dvRef, 'UploadReady', (o) => o.status?.phase === 'UploadReady');
-    const tokenResponse = await apiRequest(kc, 'POST', `/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/${ns}/uploadtokenrequests`, {
-      apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
-      kind: 'UploadTokenRequest',
-      metadata: { name: 'restored', namespace: ns },
-      spec: { pvcName: 'restored' },
-    });
-    assert.equal(tokenResponse.status, 201, tokenResponse.body.toString());
-    const token = JSON.parse(tokenResponse.body.toString()).status.token as string;
+    const token = await uploadToken(kc, ns, 'restored');
 
     const data = Buffer.from('restored disk image '.repeat(1000));
     const ca = await import('node:fs').then((fs) => fs.readFileSync(plane.caFile));
@@ -153,6 +146,49 @@ describe('simulated KubeVirt and CDI', () => {
 
     const denied = await httpsRequest(`${plane.uploadUrl}/v1beta1/upload`, { method: 'POST', ca, headers: { Authorization: 'Bearer nope' }, body: data });
     assert.equal(denied.status, 401);
+  });
+
+  it('serves a filesystem claim only as dir and tar.gz, and unpacks an archive upload into a claim of contentType archive', async () => {
+    const files = { 'hello.txt': 'hello\n', 'etc/app.conf': 'a = 1\n' };
+    await createObjects(kc, ns, [
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'files', annotations: simFiles(files) }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } as Obj,
+      exportOf('exp-fs', { kind: 'PersistentVolumeClaim', name: 'files' }),
+    ]);
+    const exp = await waitFor(kc, ref('export.kubevirt.io/v1', 'VirtualMachineExport', 'exp-fs'), 'Ready', (o) => o.status?.phase === 'Ready');
+    const links = exp.status.links.external;
+    const formats: { format: string; url: string }[] = links.volumes[0].formats;
+    assert.deepEqual(formats.map((f) => f.format), ['dir', 'tar.gz']);
+    const url = (format: string): string => formats.find((f) => f.format === format)?.url ?? '';
+    const auth = { 'x-kubevirt-export-token': 'sekret-token' };
+    const stored = await volumeDigest(plane, pvcKey(ns, 'files'));
+    assert.deepEqual(stored.files, fileDigests(files));
+    const archive = await httpsRequest(url('tar.gz'), { ca: links.cert, headers: auth });
+    assert.equal(archive.status, 200);
+    const tarBytes = gunzipSync(archive.body);
+    assert.equal(createHash('sha256').update(tarBytes).digest('hex'), stored.sha256, 'tar.gz is the claim\'s tree, gzipped');
+    assert.equal((await httpsRequest(`${url('dir')}/etc/app.conf`, { ca: links.cert, headers: auth })).body.toString(), 'a = 1\n');
+    assert.match((await httpsRequest(`${url('dir')}/`, { ca: links.cert, headers: auth })).body.toString(), /href="hello.txt"/);
+
+    await createObjects(kc, ns, [
+      { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name: 'unpacked' }, spec: { contentType: 'archive', source: { upload: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } } as Obj,
+    ]);
+    const dvRef = ref('cdi.kubevirt.io/v1beta1', 'DataVolume', 'unpacked');
+    await waitFor(kc, dvRef, 'UploadReady', (o) => o.status?.phase === 'UploadReady');
+    const claim = await readObject(kc, ref('v1', 'PersistentVolumeClaim', 'unpacked'));
+    assert.equal(claim?.metadata?.annotations?.['cdi.kubevirt.io/storage.contentType'], 'archive');
+    const token = await uploadToken(kc, ns, 'unpacked');
+    const ca = await import('node:fs').then((fs) => fs.readFileSync(plane.caFile));
+    const post = (body: Buffer) => httpsRequest(`${plane.uploadUrl}/v1beta1/upload`, { method: 'POST', ca, headers: { Authorization: `Bearer ${token}` }, body });
+    const broken = await post(Buffer.from('not a tar '.repeat(100)));
+    assert.equal(broken.status, 500, 'a body that does not unpack fails the archive upload');
+    assert.match(broken.body.toString(), /unable to untar/);
+    const sent = await post(archive.body);
+    assert.equal(sent.status, 200, sent.body.toString());
+    await waitFor(kc, dvRef, 'Succeeded', (o) => o.status?.phase === 'Succeeded');
+    const [upload] = (await uploads(plane, ns)).filter((u) => u.pvc === 'unpacked');
+    assert.deepEqual([upload?.contentType, upload?.path], ['archive', '/v1beta1/upload-archive']);
+    assert.deepEqual(upload?.files, fileDigests(files));
+    assert.equal((await volumeDigest(plane, pvcKey(ns, 'unpacked'))).sha256, stored.sha256, 'the unpacked tree is the exported one');
   });
 
   it('fails and stalls steps on request', async () => {

@@ -16,6 +16,11 @@ export const SIM_DOWNLOAD_RATE = 'sim.kvbackup.test/download-rate';
 export const SIM_WRITE = 'sim.kvbackup.test/write';
 /** PVC annotation set by the simulator: the last SIM_WRITE value applied. */
 export const SIM_WRITTEN = 'sim.kvbackup.test/written';
+/**
+ * Annotation on a filesystem claim (not a KubeVirt disk): the files it holds, as a JSON object path → UTF-8 content
+ * (see simFiles). Without it such a claim holds one disk.img of generated content.
+ */
+export const SIM_FILES = 'sim.kvbackup.test/files';
 /** Namespace or VM label the simulated KubeVirt CR selects for changed block tracking. */
 export const CBT_LABEL = { changedBlockTracking: 'true' } as const;
 
@@ -78,11 +83,35 @@ export async function freezeRecord(plane: ControlPlane, namespace?: string): Pro
   };
 }
 
+/** One regular file of a filesystem volume. */
+export interface FileDigest {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** The SIM_FILES annotation for a claim holding `files` (path → content). */
+export function simFiles(files: Record<string, string>): Record<string, string> {
+  return { [SIM_FILES]: JSON.stringify(files) };
+}
+
+/** The files `simFiles(files)` puts on a claim, as the simulator's records list them (sorted by path). */
+export function fileDigests(files: Record<string, string>): FileDigest[] {
+  return Object.entries(files)
+    .map(([path, content]) => ({ path, size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 export interface Upload {
   time: string;
   namespace: string;
   pvc: string;
+  /** The upload server path: `/v1beta1/upload`, or `/v1beta1/upload-archive` where the proxy routed an archive. */
   path: string;
+  /** The claim's `cdi.kubevirt.io/storage.contentType` the proxy routed by. */
+  contentType: 'kubevirt' | 'archive';
+  /** archive: the files the tar unpacked to. */
+  files?: FileDigest[];
   receivedBytes: number;
   receivedSha256: string;
   /** Stored on the volume, after gzip is undone. */
@@ -98,8 +127,8 @@ export async function uploads(plane: ControlPlane, namespace?: string): Promise<
 export const pvcKey = (namespace: string, name: string): string => `pvc/${namespace}/${name}`;
 export const volumeSnapshotKey = (namespace: string, name: string): string => `volumesnapshot/${namespace}/${name}`;
 
-/** Size and sha256 of the bytes a volume holds now. */
-export function volumeDigest(plane: ControlPlane, key: string): Promise<{ key: string; size: number; sha256: string }> {
+/** Size and sha256 of the bytes a volume holds now; a filesystem volume's (a tar of its files) also lists its files. */
+export function volumeDigest(plane: ControlPlane, key: string): Promise<{ key: string; size: number; sha256: string; files?: FileDigest[] }> {
   return control(plane, `/volumes/${key}`);
 }
 
@@ -114,7 +143,7 @@ export function generatedVolumeBytes(key: string, size = 1 << 20): Buffer {
   return Buffer.concat(blocks).subarray(0, size);
 }
 
-/** What the export server served for one export volume and file (disk.img, disk.img.gz, disk.tar.gz, dir/disk.img). */
+/** What the export server served for one export volume and file (disk.img, disk.img.gz, disk.tar.gz, dir/<file>). */
 export interface Served {
   namespace: string;
   export: string;

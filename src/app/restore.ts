@@ -282,7 +282,7 @@ class RestoreRun {
         return;
       }
       const token = await requestUploadToken(this.#client, namespace, name, this.#signal);
-      note(this.#streams, `uploading ${body.size} bytes (${body.format}) into ${namespace}/${name}`);
+      note(this.#streams, `uploading ${body.size} bytes (${body.format}${upload.contentType === 'archive' ? ', unpacked by CDI into the claim' : ''}) into ${namespace}/${name}`);
       const started = performance.now();
       await uploadData(proxy, token, body.stream, body.size, `${namespace}/${name}`, this.#signal);
       const seconds = (performance.now() - started) / 1000;
@@ -299,7 +299,7 @@ class RestoreRun {
 
   /** Dry runs and export-url restores: the volumes as planned, for the summary. */
   recordPlannedVolumes(prepared: Prepared): void {
-    for (const upload of prepared.data.uploads) this.#volumes.push({ namespace: upload.namespace, name: upload.name, source: 'bundle', outcome: 'configured', message: 'would be uploaded' });
+    for (const upload of prepared.data.uploads) this.#volumes.push({ namespace: upload.namespace, name: upload.name, source: 'bundle', outcome: 'configured', message: upload.contentType === 'archive' ? 'would be uploaded as an archive' : 'would be uploaded' });
     for (const imported of prepared.data.imports) this.#volumes.push({ namespace: imported.namespace, name: imported.name, source: 'export-url', outcome: 'configured', message: imported.url });
   }
 

@@ -285,4 +285,6 @@ export const Labels = {
 export const Annotations = {
   prePopulated: 'cdi.kubevirt.io/storage.prePopulated',
   populatedFor: 'cdi.kubevirt.io/storage.populatedFor',
+  /** CDI's claim annotation from the DataVolume's `spec.contentType` (`kubevirt` or `archive`). */
+  contentType: 'cdi.kubevirt.io/storage.contentType',
 } as const;

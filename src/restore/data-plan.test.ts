@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExportRecord } from '../bundle/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { planData } from './data-plan.ts';
+import { contentTypeOf, planData } from './data-plan.ts';
 
 const dv: KubeObject = {
   apiVersion: 'cdi.kubevirt.io/v1beta1',
@@ -46,8 +46,8 @@ describe('planData', () => {
     const template = ((find(plan.objects, 'VirtualMachine', 'vm') as KubeObject).spec as { dataVolumeTemplates: { spec: Record<string, unknown> }[] }).dataVolumeTemplates[0];
     assert.deepEqual(template?.spec, { storage: {}, source: { upload: {} } });
     assert.deepEqual(plan.uploads, [
-      { entryNamespace: 'old', entryVolume: 'disk', namespace: 'new', name: 'disk' },
-      { entryNamespace: 'old', entryVolume: 'root', namespace: 'new', name: 'root' },
+      { entryNamespace: 'old', entryVolume: 'disk', namespace: 'new', name: 'disk', contentType: 'kubevirt' },
+      { entryNamespace: 'old', entryVolume: 'root', namespace: 'new', name: 'root', contentType: 'kubevirt' },
     ]);
   });
 
@@ -69,7 +69,7 @@ describe('planData', () => {
     });
     assert.deepEqual(find(plan.objects, 'Secret', 'kvbackup-export-token-vm')?.stringData, { token: 'x-kubevirt-export-token:T' });
     assert.deepEqual(find(plan.objects, 'ConfigMap', 'kvbackup-export-ca-vm')?.data, { 'ca.pem': 'PEM' });
-    assert.deepEqual(plan.imports, [{ namespace: 'new', name: 'disk', url: `${EXPORT_BASE}/volumes/disk/disk.img.gz` }]);
+    assert.deepEqual(plan.imports, [{ namespace: 'new', name: 'disk', contentType: 'kubevirt', url: `${EXPORT_BASE}/volumes/disk/disk.img.gz` }]);
   });
 
   it('export-url refuses URLs a hostile bundle could point anywhere: http, other hosts, other paths, metadata and loopback', () => {
@@ -106,5 +106,60 @@ describe('planData', () => {
     const plan = planData({ mode: 'bundle', objects: [], exports: [record(['gone'])], mapNamespace });
     assert.deepEqual(plan.uploads, []);
     assert.deepEqual(plan.warnings.map((w) => `${w.namespace}/${w.name}`), ['new/gone']);
+  });
+
+  describe('filesystem volumes (KubeVirt exports a claim that is not a KubeVirt disk only as dir and tar.gz)', () => {
+    const archiveRecord = (volumes: string[], format: 'archive' | 'tar.gz', extra: Partial<ExportRecord> = {}): ExportRecord => ({
+      ...record([]),
+      links: { external: { cert: 'PEM', volumes: volumes.map((name) => ({ name, formats: [{ format: 'dir', url: `${EXPORT_BASE}/volumes/${name}/dir` }, { format: 'tar.gz', url: `${EXPORT_BASE}/volumes/${name}/disk.tar.gz` }] })), manifests: [] } },
+      data: volumes.map((volume) => (format === 'archive' ? { volume, format, path: `volumes/old/${volume}/index.json.zst` } : { volume, format, path: `data/old/${volume}/disk.tar.gz`, size: 3 })),
+      ...extra,
+    });
+
+    it('the content type follows the data format: archive and v1alpha1 tar.gz are archives, raw and gzip disk images', () => {
+      assert.deepEqual(['archive', 'tar.gz', 'raw', 'gzip'].map(contentTypeOf), ['archive', 'archive', 'kubevirt', 'kubevirt']);
+    });
+
+    for (const format of ['archive', 'tar.gz'] as const) {
+      it(`bundle (${format}): a lone claim becomes an upload DataVolume of contentType archive, planned as an archive upload`, () => {
+        const claim: KubeObject = { ...lonePvc, metadata: { ...lonePvc.metadata, annotations: { 'cdi.kubevirt.io/storage.contentType': 'kubevirt', kept: 'yes' } } };
+        const plan = planData({ mode: 'bundle', objects: [claim], exports: [archiveRecord(['lone'], format)], mapNamespace });
+        assert.deepEqual(find(plan.objects, 'DataVolume', 'lone')?.metadata.annotations, { kept: 'yes' }, "the claim's stale contentType annotation is dropped");
+        assert.deepEqual(find(plan.objects, 'DataVolume', 'lone')?.spec, {
+          contentType: 'archive',
+          source: { upload: {} },
+          pvc: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } },
+        });
+        assert.deepEqual(plan.uploads, [{ entryNamespace: 'old', entryVolume: 'lone', namespace: 'new', name: 'lone', contentType: 'archive' }]);
+      });
+    }
+
+    it('bundle: a DataVolume and a dataVolumeTemplate of an archive get contentType archive; of a disk image lose a stale archive', () => {
+      const archiveDv: KubeObject = { ...dv, spec: { ...(dv.spec as object), contentType: 'kubevirt' } };
+      const plan = planData({ mode: 'bundle', objects: [archiveDv, vm], exports: [archiveRecord(['disk', 'root'], 'archive')], mapNamespace });
+      assert.equal((find(plan.objects, 'DataVolume', 'disk')?.spec as Record<string, unknown>).contentType, 'archive');
+      const template = ((find(plan.objects, 'VirtualMachine', 'vm') as KubeObject).spec as { dataVolumeTemplates: { spec: Record<string, unknown> }[] }).dataVolumeTemplates[0];
+      assert.deepEqual(template?.spec, { storage: {}, contentType: 'archive', source: { upload: {} } });
+
+      const staleDv: KubeObject = { ...dv, spec: { ...(dv.spec as object), contentType: 'archive' } };
+      const raw = planData({ mode: 'bundle', objects: [staleDv], exports: [record(['disk'])], mapNamespace });
+      assert.equal('contentType' in (find(raw.objects, 'DataVolume', 'disk')?.spec as Record<string, unknown>), false);
+      const keptDv: KubeObject = { ...dv, spec: { ...(dv.spec as object), contentType: 'kubevirt' } };
+      const kept = planData({ mode: 'bundle', objects: [keptDv], exports: [record(['disk'])], mapNamespace });
+      assert.equal((find(kept.objects, 'DataVolume', 'disk')?.spec as Record<string, unknown>).contentType, 'kubevirt');
+    });
+
+    it('export-url: an archive is imported from its tar.gz URL into a DataVolume of contentType archive', () => {
+      const plan = planData({ mode: 'export-url', objects: [lonePvc], exports: [archiveRecord(['lone'], 'archive', { token: 'T' })], mapNamespace });
+      const spec = find(plan.objects, 'DataVolume', 'lone')?.spec as Record<string, unknown>;
+      assert.equal(spec.contentType, 'archive');
+      assert.equal((spec.source as { http: { url: string } }).http.url, `${EXPORT_BASE}/volumes/lone/disk.tar.gz`);
+      assert.deepEqual(plan.imports, [{ namespace: 'new', name: 'lone', contentType: 'archive', url: `${EXPORT_BASE}/volumes/lone/disk.tar.gz` }]);
+    });
+
+    it('export-url: an archive offered without its tar.gz URL is an input error naming the volume', () => {
+      const bare: ExportRecord = { ...archiveRecord(['lone'], 'archive', { token: 'T' }), links: { external: { volumes: [{ name: 'lone', formats: [{ format: 'dir', url: `${EXPORT_BASE}/volumes/lone/dir` }] }], manifests: [] } } };
+      assert.throws(() => planData({ mode: 'export-url', objects: [lonePvc], exports: [bare], mapNamespace }), /no raw, gzip or tar.gz URL for volume lone/);
+    });
   });
 });

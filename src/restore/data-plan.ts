@@ -14,6 +14,19 @@ export const DATA_SOURCE_MODES: readonly DataSourceMode[] = ['bundle', 'export-u
 /** The header CDI sends to the export server; a `secretExtraHeaders` Secret holds it as `Name:value`. */
 export const EXPORT_TOKEN_HEADER = 'x-kubevirt-export-token';
 
+/**
+ * CDI's `contentType` of a restored volume: `kubevirt`, a disk image CDI writes to `disk.img` (or the block device);
+ * `archive`, a tar CDI unpacks into the claim's filesystem. KubeVirt's export server offers a claim that is not a
+ * KubeVirt disk only as `dir` and `tar.gz` (pkg/storage/export/export/export.go, isKubevirtContentType), so such a
+ * volume comes back as an archive; uploading its tar as a disk image would store the tar itself.
+ */
+export type VolumeContentType = 'kubevirt' | 'archive';
+
+/** The content type of bundle data in `format`: v1alpha2's `archive` and v1alpha1's `tar.gz` are archives, the rest disk images. */
+export function contentTypeOf(format: string): VolumeContentType {
+  return format === 'archive' || format === 'tar.gz' ? 'archive' : 'kubevirt';
+}
+
 /** One volume that gets its bytes from a bundle data entry. */
 export interface PlannedUpload {
   /** The data entry, as the bundle names it (source namespace and volume). */
@@ -22,6 +35,8 @@ export interface PlannedUpload {
   /** The DataVolume (and PVC) on the target. */
   namespace: string;
   name: string;
+  /** What the bytes are: the DataVolume's `spec.contentType` says the same, so CDI's upload proxy routes them right. */
+  contentType: VolumeContentType;
 }
 
 /** A volume the plan could not give data to, and why. */
@@ -35,7 +50,7 @@ export interface DataPlan {
   objects: KubeObject[];
   uploads: PlannedUpload[];
   /** Volumes pointed at an export URL. */
-  imports: { namespace: string; name: string; url: string }[];
+  imports: { namespace: string; name: string; url: string; contentType: VolumeContentType }[];
   warnings: DataWarning[];
 }
 
@@ -60,24 +75,34 @@ export interface DataPlanInput {
 export function planData(input: DataPlanInput): DataPlan {
   const plan: DataPlan = { objects: [...input.objects], uploads: [], imports: [], warnings: [] };
   if (input.mode === 'none') return plan;
-  const volumes: { namespace: string; name: string; record: ExportRecord; entryNamespace: string; entryVolume: string }[] = [];
+  const volumes: { namespace: string; name: string; record: ExportRecord; contentType: VolumeContentType }[] = [];
   for (const record of input.exports) {
     const namespace = input.mapNamespace(record.namespace);
-    const names = input.mode === 'bundle' ? record.data.map((item) => item.volume) : linkVolumes(record).map((volume) => volume.name);
-    for (const name of [...new Set(names)].sort(compareStrings)) volumes.push({ namespace, name, record, entryNamespace: record.namespace, entryVolume: name });
+    const found =
+      input.mode === 'bundle'
+        ? record.data.map((item) => ({ name: item.volume, contentType: contentTypeOf(item.format) }))
+        : linkVolumes(record).map((volume) => ({ name: volume.name, contentType: offeredContentType(volume.formats) }));
+    const byName = new Map(found.map((volume) => [volume.name, volume.contentType]));
+    for (const [name, contentType] of [...byName].sort(([a], [b]) => compareStrings(a, b))) volumes.push({ namespace, name, record, contentType });
   }
   const extra: KubeObject[] = [];
   for (const volume of volumes) {
-    const source: JsonObject = input.mode === 'bundle' ? { upload: {} } : httpSource(volume.record, volume.name, volume.namespace, extra, input.allowedExportHosts ?? []);
-    if (!rewriteVolume(plan.objects, volume.namespace, volume.name, source)) {
+    const source: JsonObject = input.mode === 'bundle' ? { upload: {} } : httpSource(volume.record, volume.name, volume.namespace, volume.contentType, extra, input.allowedExportHosts ?? []);
+    if (!rewriteVolume(plan.objects, volume.namespace, volume.name, source, volume.contentType)) {
       plan.warnings.push({ namespace: volume.namespace, name: volume.name, message: 'no DataVolume, VM dataVolumeTemplate or PVC of this name is restored; its data is left out' });
       continue;
     }
-    if (input.mode === 'bundle') plan.uploads.push({ entryNamespace: volume.entryNamespace, entryVolume: volume.entryVolume, namespace: volume.namespace, name: volume.name });
-    else plan.imports.push({ namespace: volume.namespace, name: volume.name, url: (source.http as { url: string }).url });
+    const target = { namespace: volume.namespace, name: volume.name, contentType: volume.contentType };
+    if (input.mode === 'bundle') plan.uploads.push({ entryNamespace: volume.record.namespace, entryVolume: volume.name, ...target });
+    else plan.imports.push({ ...target, url: (source.http as { url: string }).url });
   }
   for (const object of extra) if (!plan.objects.some((other) => sameObject(other, object))) plan.objects.push(object);
   return plan;
+}
+
+/** What an export offers a volume as: a disk image (raw, gzip) or, for a claim that is not a KubeVirt disk, only an archive (dir, tar.gz). */
+function offeredContentType(formats: readonly { format: string }[]): VolumeContentType {
+  return formats.some((format) => format.format === 'raw' || format.format === 'gzip') ? 'kubevirt' : 'archive';
 }
 
 function sameObject(a: KubeObject, b: KubeObject): boolean {
@@ -90,12 +115,13 @@ function linkVolumes(record: ExportRecord) {
 }
 
 /** An http source as `virtctl vmexport --manifest` writes it, plus its CA ConfigMap and header Secret in `extra`. */
-function httpSource(record: ExportRecord, volume: string, namespace: string, extra: KubeObject[], allowedHosts: readonly string[]): JsonObject {
+function httpSource(record: ExportRecord, volume: string, namespace: string, contentType: VolumeContentType, extra: KubeObject[], allowedHosts: readonly string[]): JsonObject {
   const links = record.links.external ?? record.links.internal;
   const formats = links?.volumes.find((item) => item.name === volume)?.formats ?? [];
-  const chosen = formats.find((format) => format.format === 'gzip') ?? formats.find((format) => format.format === 'raw');
+  // CDI's http importer unpacks an archive DataVolume's tar.gz into the claim (pkg/importer/http-datasource.go).
+  const chosen = contentType === 'archive' ? formats.find((format) => format.format === 'tar.gz') : (formats.find((format) => format.format === 'gzip') ?? formats.find((format) => format.format === 'raw'));
   const where = `export record ${record.namespace}/${record.vmName}`;
-  if (!chosen || !links) throw new InputError(`${where}: no raw or gzip URL for volume ${volume} (--data-source export-url)`);
+  if (!chosen || !links) throw new InputError(`${where}: no raw, gzip or tar.gz URL for volume ${volume} (--data-source export-url)`);
   const problem = exportUrlProblem(record, links, volume, chosen.url, allowedHosts);
   if (problem) throw new InputError(`${where}: refusing the URL of volume ${volume}: ${JSON.stringify(chosen.url)} ${problem}`);
   if (!record.token) throw new InputError(`${where} carries no export token: export with --include-token, or restore with --data-source none`);
@@ -114,14 +140,14 @@ function httpSource(record: ExportRecord, volume: string, namespace: string, ext
   return { http };
 }
 
-/** Gives the volume `source`; false when nothing of that name is restored. */
-function rewriteVolume(objects: KubeObject[], namespace: string, name: string, source: JsonObject): boolean {
+/** Gives the volume `source` and `contentType`; false when nothing of that name is restored. */
+function rewriteVolume(objects: KubeObject[], namespace: string, name: string, source: JsonObject, contentType: VolumeContentType): boolean {
   const at = (kind: string) => objects.findIndex((object) => object.kind === kind && object.metadata.namespace === namespace && object.metadata.name === name);
   const dvAt = at('DataVolume');
   const pvcAt = at('PersistentVolumeClaim');
   let found = false;
   if (dvAt >= 0) {
-    objects[dvAt] = withSource(objects[dvAt] as KubeObject, source);
+    objects[dvAt] = withSource(objects[dvAt] as KubeObject, source, contentType);
     found = true;
   }
   for (let i = 0; i < objects.length; i++) {
@@ -135,7 +161,7 @@ function rewriteVolume(objects: KubeObject[], namespace: string, name: string, s
       spec: {
         ...spec,
         dataVolumeTemplates: templates.map((template) =>
-          isRecord(template.metadata) && template.metadata.name === name ? (withSource(template as unknown as KubeObject, source) as unknown as JsonObject) : (template as JsonObject),
+          isRecord(template.metadata) && template.metadata.name === name ? (withSource(template as unknown as KubeObject, source, contentType) as unknown as JsonObject) : (template as JsonObject),
         ),
       },
     };
@@ -145,29 +171,41 @@ function rewriteVolume(objects: KubeObject[], namespace: string, name: string, s
     const pvc = objects[pvcAt] as KubeObject;
     // CDI would adopt a restored claim instead of filling it; the DataVolume recreates it empty and fills it.
     objects.splice(pvcAt, 1);
-    if (!found) objects.push(dataVolumeFor(pvc, source));
+    if (!found) objects.push(dataVolumeFor(pvc, source, contentType));
     found = true;
   }
   return found;
 }
 
-function withSource(dv: KubeObject, source: JsonObject): KubeObject {
+/**
+ * An archive sets `contentType: archive`; a disk image clears an `archive` it does not match (kubevirt is CDI's
+ * default, so a DataVolume that never named one is left as it is).
+ */
+function withContentType(spec: JsonObject, contentType: VolumeContentType): JsonObject {
+  const { contentType: current, ...rest } = spec;
+  if (contentType === 'archive') return { ...rest, contentType };
+  return current === undefined || current === 'archive' ? rest : { ...rest, contentType: current };
+}
+
+function withSource(dv: KubeObject, source: JsonObject, contentType: VolumeContentType): KubeObject {
   const { sourceRef: _sourceRef, source: _source, ...spec } = (dv.spec ?? {}) as JsonObject;
   const annotations = { ...(dv.metadata.annotations ?? {}) };
   delete annotations[Annotations.prePopulated];
   const { annotations: _old, ...rest } = dv.metadata;
   const metadata: KubeObject['metadata'] = Object.keys(annotations).length === 0 ? rest : { ...rest, annotations };
-  return { ...dv, metadata, spec: { ...spec, source } };
+  return { ...dv, metadata, spec: { ...withContentType(spec, contentType), source } };
 }
 
 /** A DataVolume that recreates a standalone PVC (same name, labels, spec) and fills it from `source`. */
-function dataVolumeFor(pvc: KubeObject, source: JsonObject): KubeObject {
+function dataVolumeFor(pvc: KubeObject, source: JsonObject, contentType: VolumeContentType): KubeObject {
   const { dataSource: _a, dataSourceRef: _b, volumeName: _c, ...spec } = (pvc.spec ?? {}) as JsonObject;
   const annotations = { ...(pvc.metadata.annotations ?? {}) };
   delete annotations[Annotations.populatedFor];
+  // CDI writes it onto the claim from the DataVolume's spec.contentType, which says what the bytes now are.
+  delete annotations[Annotations.contentType];
   const metadata: KubeObject['metadata'] = { name: pvc.metadata.name };
   if (pvc.metadata.namespace !== undefined) metadata.namespace = pvc.metadata.namespace;
   if (pvc.metadata.labels) metadata.labels = pvc.metadata.labels;
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
-  return { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata, spec: { source, pvc: spec } };
+  return { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata, spec: { ...withContentType({}, contentType), source, pvc: spec } };
 }

@@ -51,7 +51,8 @@ function urlsOf(links: ExportLinks): string[] {
 /**
  * Why restore must not import `volume` from `url`, an URL of `links` in `record`; undefined when it may. The URL must
  * be https, on the one host every URL of the record's link set names (so one tampered volume link cannot point
- * elsewhere), with the path KubeVirt's export server gives a volume (`…/volumes/<volume>/disk.img[.gz]`), and not a
+ * elsewhere), with the path KubeVirt's export server gives a volume (`…/volumes/<volume>/disk.img[.gz]`, or `disk.tar.gz` for a
+ * filesystem volume), and not a
  * loopback, link-local or metadata address unless `allowedHosts` (`--allow-export-host`) names its host.
  */
 export function exportUrlProblem(record: ExportRecord, links: ExportLinks, volume: string, url: string, allowedHosts: readonly string[]): string | undefined {
@@ -65,7 +66,7 @@ export function exportUrlProblem(record: ExportRecord, links: ExportLinks, volum
   if (parsed.username !== '' || parsed.password !== '') return 'carries credentials';
   const hosts = new Set(urlsOf(links).map((other) => URL.parse(other)?.host ?? other));
   if (hosts.size !== 1) return `the export record names ${hosts.size} different hosts (${[...hosts].sort().join(', ')}); an export server has one`;
-  const expectedPath = new RegExp(`/volumes/${escapeRegExp(encodeURIComponent(volume))}/disk\\.img(\\.gz)?$`);
+  const expectedPath = new RegExp(`/volumes/${escapeRegExp(encodeURIComponent(volume))}/disk\\.(img(\\.gz)?|tar\\.gz)$`);
   const namesExport = parsed.pathname.split('/').includes(record.exportName) || parsed.hostname.startsWith(`virt-export-${record.exportName}.`);
   if (!expectedPath.test(parsed.pathname) || !namesExport) {
     return `is not the export server's URL of volume ${volume} of export ${record.exportName}`;

@@ -13,7 +13,8 @@ import (
 //	DELETE /freezes          forget the recorded calls (not the frozen state)
 //	GET    /uploads          [upload...]
 //	GET    /volumes/<key>    {"key","size","sha256"} of a volume's current bytes;
-//	                         key is pvc/<ns>/<name> or volumesnapshot/<ns>/<name>
+//	                         key is pvc/<ns>/<name> or volumesnapshot/<ns>/<name>;
+//	                         a filesystem volume adds "files": [{"path","size","sha256"}...]
 //	GET    /served[?namespace=<ns>]  requests and body bytes the export server served per volume and file
 func (s *simulator) controlHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -33,7 +34,17 @@ func (s *simulator) controlHandler() http.Handler {
 	mux.HandleFunc("GET /volumes/", func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimPrefix(r.URL.Path, "/volumes/")
 		data := s.volumes.read(key)
-		writeJSON(w, http.StatusOK, map[string]any{"key": key, "size": len(data), "sha256": sha256Hex(data)})
+		out := map[string]any{"key": key, "size": len(data), "sha256": sha256Hex(data)}
+		if s.isFilesystemKey(key) {
+			files, err := filesOf(data)
+			if err != nil {
+				// What a disk image upload left on a filesystem claim: bytes, no files.
+				files = []fileDigest{}
+				out["filesError"] = err.Error()
+			}
+			out["files"] = files
+		}
+		writeJSON(w, http.StatusOK, out)
 	})
 	return mux
 }

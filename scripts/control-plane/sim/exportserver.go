@@ -1,13 +1,14 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"html"
 	"net/http"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -113,7 +114,7 @@ func (s *simulator) serveVolume(w http.ResponseWriter, r *http.Request, ns, name
 	data := s.volumes.read(v.Key)
 	modTime := time.Time{}
 	switch {
-	case file == "disk.img" && !v.Archive, file == "dir/disk.img" && v.Archive:
+	case file == "disk.img" && !v.Archive:
 		w.Header().Set("Content-Type", "application/octet-stream")
 		http.ServeContent(w, r, "disk.img", modTime, bytes.NewReader(data)) // handles Range
 	case file == "disk.img.gz" && !v.Archive:
@@ -122,16 +123,28 @@ func (s *simulator) serveVolume(w http.ResponseWriter, r *http.Request, ns, name
 		gz.Write(data)
 		gz.Close()
 	case file == "disk.tar.gz" && v.Archive:
+		// archiveHandler: the claim's files as `tar Scv .` writes them, gzipped.
 		w.Header().Set("Content-Type", "application/gzip")
 		gz := gzip.NewWriter(w)
-		tw := tar.NewWriter(gz)
-		tw.WriteHeader(&tar.Header{Name: "disk.img", Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX})
-		tw.Write(data)
-		tw.Close()
+		gz.Write(data)
 		gz.Close()
 	case (file == "dir" || file == "dir/") && v.Archive:
+		// dirHandler: http.FileServer's listing of the mount point.
+		files, _ := filesOf(data)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<pre>\n<a href=\"disk.img\">disk.img</a>\n</pre>\n")
+		fmt.Fprintf(w, "<pre>\n")
+		for _, f := range files {
+			fmt.Fprintf(w, "<a href=\"%s\">%s</a>\n", html.EscapeString(f.Path), html.EscapeString(f.Path))
+		}
+		fmt.Fprintf(w, "</pre>\n")
+	case strings.HasPrefix(file, "dir/") && v.Archive:
+		content, ok := fileIn(data, strings.TrimPrefix(file, "dir/"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		http.ServeContent(w, r, path.Base(file), modTime, bytes.NewReader(content))
 	default:
 		http.NotFound(w, r)
 	}
@@ -151,7 +164,7 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 
 // servedKey names what a volume request served: the export volume, the
 // volume store key its bytes come from, and the file (disk.img, disk.img.gz,
-// disk.tar.gz, dir/disk.img).
+// disk.tar.gz, dir/<file>).
 type servedKey struct {
 	Namespace, Export, Volume, Key, File string
 }

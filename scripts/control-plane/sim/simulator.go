@@ -79,7 +79,7 @@ func newSimulator(ctx context.Context, o options) (*simulator, error) {
 		clientCA:      pool,
 	}
 	s.freezes = newFreezeRegistry(s)
-	s.volumes = newVolumeStore(filepath.Join(o.stateDir, "volumes"), s.generatedSize)
+	s.volumes = newVolumeStore(filepath.Join(o.stateDir, "volumes"), s.generatedContent)
 	s.cache = newObjectCache(client)
 	return s, nil
 }

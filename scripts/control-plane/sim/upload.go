@@ -22,6 +22,11 @@ type upload struct {
 	ReceivedSHA256 string    `json:"receivedSha256"`
 	Size           int       `json:"size"`   // stored on the volume, after gzip is undone
 	SHA256         string    `json:"sha256"` // of the stored bytes
+	// ContentType is the claim's cdi.kubevirt.io/storage.contentType the
+	// proxy routed by: "kubevirt" (a disk image) or "archive" (a tar unpacked
+	// into the claim, whose files are listed).
+	ContentType string       `json:"contentType"`
+	Files       []fileDigest `json:"files,omitempty"`
 }
 
 // uploadRegistry holds the tokens handed out by UploadTokenRequests and the
@@ -68,7 +73,12 @@ func (u *uploadRegistry) list() []upload {
 // uploadHandler plays cdi-uploadproxy: POST/PUT /v1beta1/upload (and
 // /upload-async) with "Authorization: Bearer <token from an
 // UploadTokenRequest>". Like CDI's upload server it undoes gzip, stores the
-// bytes as the volume's content and completes the DataVolume.
+// bytes as the volume's content and completes the DataVolume. As CDI's proxy
+// (pkg/uploadproxy/uploadproxy.go resolveUploadPath) it routes by the claim's
+// cdi.kubevirt.io/storage.contentType: kubevirt (or none) to the disk image
+// handler, archive to the upload server's /v1beta1/upload-archive, which
+// unpacks the tar (gzip undone first, pkg/importer/format-readers.go) into the
+// claim's filesystem; any other value is refused with 503.
 //
 // Switches (on the DataVolume or PVC): fail "upload" -> 500.
 func (s *simulator) uploadHandler() http.Handler {
@@ -96,6 +106,14 @@ func (s *simulator) uploadHandler() http.Handler {
 			http.Error(w, "upload server not ready", http.StatusServiceUnavailable)
 			return
 		}
+		contentType := pvc.GetAnnotations()[annContentType]
+		if contentType == "" {
+			contentType = "kubevirt"
+		}
+		if contentType != "kubevirt" && contentType != "archive" {
+			http.Error(w, "rejecting upload request for PVC "+name+" - upload content-type "+contentType+" is invalid", http.StatusServiceUnavailable)
+			return
+		}
 		if failing("upload", dv, pvc) {
 			http.Error(w, "simulated upload failure", http.StatusInternalServerError)
 			return
@@ -116,12 +134,25 @@ func (s *simulator) uploadHandler() http.Handler {
 				return
 			}
 		}
+		record := upload{Time: time.Now().UTC(), Namespace: ns, PVC: name, Path: r.URL.Path, ContentType: contentType,
+			ReceivedBytes: len(received), ReceivedSHA256: sha256Hex(received)}
+		if contentType == "archive" {
+			// handleStreamError: a tar that does not unpack fails the upload with 500.
+			entries, err := untarFilesystem(bytes.NewReader(stored))
+			if err != nil {
+				http.Error(w, "Saving stream failed: unable to untar files from endpoint: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			stored = canonicalTar(entries)
+			record.Path = strings.Replace(r.URL.Path, "/upload", "/upload-archive", 1)
+			record.Files, _ = filesOf(stored)
+		}
 		if err := s.volumes.write(volumeKey(ns, name), stored); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		s.uploads.add(upload{Time: time.Now().UTC(), Namespace: ns, PVC: name, Path: r.URL.Path,
-			ReceivedBytes: len(received), ReceivedSHA256: sha256Hex(received), Size: len(stored), SHA256: sha256Hex(stored)})
+		record.Size, record.SHA256 = len(stored), sha256Hex(stored)
+		s.uploads.add(record)
 		// Marks the import done; the DataVolume reconcile then reports Succeeded.
 		ann := pvc.GetAnnotations()
 		ann[annPodPhase] = "Succeeded"

@@ -19,21 +19,31 @@ const defaultDiskSize = 1 << 20
 // volumeStore holds the bytes "on" each volume: either data received by the
 // upload proxy, data copied from a snapshot or clone source, or (by default)
 // deterministic content derived from the key, so tests can check exact bytes:
-// block i is sha256(key || uint64_be(i)), concatenated and cut to size.
+// block i is sha256(key || uint64_be(i)), concatenated and cut to size. A
+// filesystem volume (a claim that is not a KubeVirt disk) holds the tar of its
+// files (filesystem.go).
 type volumeStore struct {
 	dir  string
 	mu   sync.Mutex
 	data map[string][]byte // materialised content, also written under dir
 	// generatedCache keeps generated content, which takes seconds per GiB to
-	// compute and is read once per Range request; it is recomputed when the
-	// size its PVC asks for changes.
-	generatedCache map[string][]byte
-	// sizeOf gives the size of generated content for a key.
-	sizeOf func(key string) int
+	// compute and is read once per Range request; it is recomputed when what
+	// its PVC asks for (the content's signature) changes.
+	generatedCache map[string]generatedContent
+	// contentOf says what a key's generated content is.
+	contentOf func(key string) generatedContent
 }
 
-func newVolumeStore(dir string, sizeOf func(string) int) *volumeStore {
-	return &volumeStore{dir: dir, data: map[string][]byte{}, generatedCache: map[string][]byte{}, sizeOf: sizeOf}
+// generatedContent is a key's default content: sig names what it depends on
+// (kind, size, files), make computes it.
+type generatedContent struct {
+	sig  string
+	make func() []byte
+	b    []byte
+}
+
+func newVolumeStore(dir string, contentOf func(string) generatedContent) *volumeStore {
+	return &volumeStore{dir: dir, data: map[string][]byte{}, generatedCache: map[string]generatedContent{}, contentOf: contentOf}
 }
 
 func volumeKey(ns, pvc string) string  { return "pvc/" + ns + "/" + pvc }
@@ -64,13 +74,13 @@ func (v *volumeStore) read(key string) []byte {
 		v.data[key] = b
 		return b
 	}
-	size := v.sizeOf(key)
-	if b, ok := v.generatedCache[key]; ok && len(b) == size {
-		return b
+	want := v.contentOf(key)
+	if c, ok := v.generatedCache[key]; ok && c.sig == want.sig {
+		return c.b
 	}
-	b := generated(key, size)
-	v.generatedCache[key] = b
-	return b
+	want.b = want.make()
+	v.generatedCache[key] = want
+	return want.b
 }
 
 func (v *volumeStore) write(key string, b []byte) error {
@@ -120,13 +130,20 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// generatedSize: a PVC's content size comes from its disk-size annotation.
-func (s *simulator) generatedSize(key string) int {
+// generatedContent: a PVC's content size comes from its disk-size
+// annotation; a filesystem claim holds the files of its files annotation, or
+// a disk.img of that size (filesystem.go).
+func (s *simulator) generatedContent(key string) generatedContent {
+	size := defaultDiskSize
 	var ns, name string
 	if _, err := fmt.Sscanf(strings.ReplaceAll(key, "/", " "), "pvc %s %s", &ns, &name); err == nil {
 		if pvc := s.cache.get(gvrPVC, ns, name); pvc != nil {
-			return diskSize(pvc.GetAnnotations())
+			size = diskSize(pvc.GetAnnotations())
+			if !s.isKubeVirtContent(pvc) {
+				files := pvc.GetAnnotations()[annFiles]
+				return generatedContent{sig: fmt.Sprintf("fs:%d:%s", size, files), make: func() []byte { return generatedFilesystem(key, size, files) }}
+			}
 		}
 	}
-	return defaultDiskSize
+	return generatedContent{sig: fmt.Sprintf("raw:%d", size), make: func() []byte { return generated(key, size) }}
 }

@@ -104,7 +104,9 @@ export async function requestUploadToken(client: ClusterClient, namespace: strin
 }
 
 /**
- * Streams `data` (`size` bytes, raw or gzip: CDI undoes gzip) to the proxy's synchronous upload endpoint. The bytes
+ * Streams `data` (`size` bytes: a disk image, raw or gzip, or a tar of files; CDI undoes gzip) to the proxy's
+ * synchronous upload endpoint, which hands a claim whose `cdi.kubevirt.io/storage.contentType` is `archive` to the
+ * upload server's archive handler (CDI pkg/uploadproxy resolveUploadPath), as `virtctl image-upload` relies on. The bytes
  * are never held in memory. When `data` fails (a chunk that does not check out), the request is cut short — the
  * proxy never gets a complete body — and that error is thrown as it is.
  * @throws ClusterError with the proxy's answer on any non-2xx.
