@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import tar from 'tar-stream';
@@ -23,6 +24,8 @@ const DATA_BYTES = { full: [1024 ** 3, 256 * 1024 ** 2], smoke: [4 * 1024 ** 2, 
 
 export async function benchExportData(ctx: BenchContext, plane: ControlPlane): Promise<Table> {
   const sizes = DATA_BYTES[ctx.smoke ? 'smoke' : 'full'];
+  // Both sides are bound by CPU on a small machine: the load beside them decides the wall times, so it is reported.
+  const loadBefore = loadavg()[0] ?? 0;
   const rows: string[][] = [];
   let resumeRow: string[] | undefined;
   for (const [i, bytes] of sizes.entries()) {
@@ -88,8 +91,9 @@ export async function benchExportData(ctx: BenchContext, plane: ControlPlane): P
       `medians of ${ctx.runs} interleaved run(s); curl: \`curl -fsS --cacert CA -H 'x-kubevirt-export-token: …' -o /dev/null <raw URL>\` of the same VirtualMachineExport's raw image over one connection`,
       'export: `kubectl-kvbackup export VM -n NS --export [--with-data] --output-file -` to /dev/null, default --parallel 4; each run creates the VirtualMachineExport, waits until it is Ready and deletes it, so the data\'s cost is the difference of the two',
       'CPU: user + system seconds (GNU time) scaled to 1 GiB; for export, the run with data minus the run without (start-up, API calls, export setup)',
-      'the volume is the simulator\'s generated content (sha256 blocks): incompressible and without zeros, the worst case for the chunker (every chunk hashed twice, zstd tried and refused); bytes fetched counted by the simulator\'s export server (GET /served)',
+      'the volume is the simulator\'s generated content (sha256 blocks): incompressible and without zeros, the worst case for the chunker (every chunk hashed twice, judged incompressible from a sample and stored raw); bytes fetched counted by the simulator\'s export server (GET /served)',
       ...(resumeRow ? [resumeRow.join(' ')] : []),
+      `load average (1 min) when the section started / ended: ${loadBefore.toFixed(1)} / ${(loadavg()[0] ?? 0).toFixed(1)} on ${cpus().length} CPUs`,
     ],
   };
 }

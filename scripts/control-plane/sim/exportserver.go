@@ -50,12 +50,13 @@ func (s *simulator) exportHandler() http.Handler {
 			http.Error(w, "export not ready", http.StatusNotFound)
 			return
 		}
-		token := s.exportToken(r.Context(), ns, str(exp.Object, "status", "tokenSecretRef"))
 		given := r.Header.Get("x-kubevirt-export-token")
 		if given == "" {
 			given = r.URL.Query().Get("x-kubevirt-export-token")
 		}
-		if token == "" || subtle.ConstantTimeCompare([]byte(given), []byte(token)) != 1 {
+		if !s.exportTokens.check(given, ns, str(exp.Object, "status", "tokenSecretRef"), func() string {
+			return s.exportToken(r.Context(), ns, str(exp.Object, "status", "tokenSecretRef"))
+		}) {
 			http.Error(w, "Unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -75,11 +76,56 @@ func (s *simulator) exportHandler() http.Handler {
 			}
 			s.serveVolume(w, r, ns, name, parts[1], parts[2])
 		case len(parts) == 3 && parts[1] == "manifests" && (parts[0] == "internal" || parts[0] == "external"):
-			s.serveManifest(w, r, exp, parts[0], parts[2], token)
+			s.serveManifest(w, r, exp, parts[0], parts[2], given) // given is the token: it passed the check
 		default:
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// tokenCache keeps each export's token for a moment, as virt-exportserver
+// has it at hand: it reads the token file its pod mounts from the Secret
+// (getToken in pkg/storage/export/virt-exportserver/exportserver.go), a local
+// read per request that the kubelet refreshes in the background. Asking the
+// apiserver for the Secret on every Range request instead would cost a round
+// trip and the apiserver's CPU per chunk, and the simulator's client-side rate
+// limit would cap Range downloads. A token that does not match is fetched
+// again at once, so a new or replaced Secret takes effect immediately.
+type tokenCache struct {
+	mu     sync.Mutex
+	tokens map[string]cachedToken
+}
+
+type cachedToken struct {
+	token string
+	at    time.Time
+}
+
+// tokenCacheTTL is how long a token that matched is trusted without asking the
+// apiserver again (the kubelet takes longer to refresh a mounted Secret).
+const tokenCacheTTL = 2 * time.Second
+
+// check reports whether given is the token of the Secret ns/secretName, read
+// through fetch unless a matching token was read within tokenCacheTTL.
+func (c *tokenCache) check(given, ns, secretName string, fetch func() string) bool {
+	key := ns + "/" + secretName
+	c.mu.Lock()
+	cached, ok := c.tokens[key]
+	c.mu.Unlock()
+	matches := func(token string) bool {
+		return token != "" && subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
+	}
+	if ok && time.Since(cached.at) < tokenCacheTTL && matches(cached.token) {
+		return true
+	}
+	token := fetch()
+	c.mu.Lock()
+	if c.tokens == nil {
+		c.tokens = map[string]cachedToken{}
+	}
+	c.tokens[key] = cachedToken{token: token, at: time.Now()}
+	c.mu.Unlock()
+	return matches(token)
 }
 
 func (s *simulator) exportToken(ctx context.Context, ns, secretName string) string {

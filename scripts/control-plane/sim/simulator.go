@@ -28,6 +28,7 @@ type simulator struct {
 	uploads       *uploadRegistry
 	exportVolumes *exportRegistry
 	served        servedCounter
+	exportTokens  tokenCache
 	cbt           *changeTracker // changed block tracking and backup jobs (cbt.go, backup.go)
 	ports         endpoints
 	tlsCert       tls.Certificate

@@ -75,14 +75,47 @@ export interface EncodedChunk {
 /** A chunk is stored raw unless zstd saves at least this fraction of it (then restore never decompresses it). */
 export const MIN_COMPRESSION_SAVING = 1 / 16;
 
+/** The sample `worthCompressing` takes of a chunk: SAMPLE_SLICES slices of SAMPLE_SLICE_BYTES, evenly spread. */
+export const SAMPLE_SLICES = 16;
+export const SAMPLE_SLICE_BYTES = 4 * 1024;
+const LOG2 = Array.from({ length: SAMPLE_SLICE_BYTES + 1 }, (_, n) => (n === 0 ? 0 : Math.log2(n)));
+
+/**
+ * Whether zstd may save MIN_COMPRESSION_SAVING of a chunk, judged from a sample: the byte entropy of 16 slices of
+ * 4 KiB spread evenly over it must promise at least half that saving. A full zstd pass of incompressible data
+ * (encrypted or already compressed disks, random test volumes) costs as much CPU as hashing it; this costs a
+ * sixteenth of reading the chunk. A compressible region is seen when it covers a slice, so any region longer than
+ * 1/16 of the chunk plus a slice; zeros, text and machine code have far lower entropy than random bytes. (A zstd pass
+ * over the sample does not do: on a sample that starts random it skips ahead in growing steps and misses what comes
+ * later.) What it cannot see is redundancy at long range, such as a block repeated within the chunk: such a chunk is
+ * stored raw, which costs space, never correctness. Deterministic, so the same volume gives the same bundle.
+ */
+export function worthCompressing(bytes: Uint8Array): boolean {
+  if (bytes.byteLength <= 2 * SAMPLE_SLICES * SAMPLE_SLICE_BYTES) return true;
+  const spacing = Math.floor(bytes.byteLength / SAMPLE_SLICES);
+  const counts = new Uint32Array(256);
+  let entropyBits = 0;
+  for (let slice = 0; slice < SAMPLE_SLICES; slice++) {
+    counts.fill(0);
+    const end = slice * spacing + SAMPLE_SLICE_BYTES;
+    for (let i = slice * spacing; i < end; i++) counts[bytes[i] as number]! += 1;
+    // Shannon entropy of the slice's bytes, in bits: n·log2(n) − Σ c·log2(c).
+    let sum = 0;
+    for (let b = 0; b < 256; b++) sum += (counts[b] as number) * (LOG2[counts[b] as number] as number);
+    entropyBits += SAMPLE_SLICE_BYTES * (LOG2[SAMPLE_SLICE_BYTES] as number) - sum;
+  }
+  const sampleBits = SAMPLE_SLICES * SAMPLE_SLICE_BYTES * 8;
+  return entropyBits <= sampleBits * (1 - MIN_COMPRESSION_SAVING / 2);
+}
+
 /**
  * Hashes and compresses one chunk. `sha256` may be passed when already computed. The chunk is stored raw when
- * zstd saves less than MIN_COMPRESSION_SAVING of it.
+ * zstd saves less than MIN_COMPRESSION_SAVING of it, or when a sample says it would (`worthCompressing`).
  */
 export async function encodeChunk(bytes: Uint8Array, sha256?: string): Promise<EncodedChunk> {
   const digest = sha256 ?? createHash('sha256').update(bytes).digest('hex');
-  const compressed = await zstdEncode(bytes);
-  if (compressed.byteLength <= bytes.byteLength - bytes.byteLength * MIN_COMPRESSION_SAVING) {
+  const compressed = worthCompressing(bytes) ? await zstdEncode(bytes) : undefined;
+  if (compressed && compressed.byteLength <= bytes.byteLength - bytes.byteLength * MIN_COMPRESSION_SAVING) {
     return { sha256: digest, length: bytes.byteLength, compression: 'zstd', stored: compressed, storedSha256: createHash('sha256').update(compressed).digest('hex') };
   }
   return { sha256: digest, length: bytes.byteLength, compression: 'none', stored: bytes, storedSha256: digest };
