@@ -153,7 +153,9 @@ async function copyData(reader: BundleReader, writer: BundleWriter, onEntry: () 
   for await (const entry of reader.dataEntries()) {
     onEntry();
     if (entry.kind === 'chunk') {
-      await writer.copyChunk(entry.sha256, await entry.readParts());
+      // Lent bytes: read from a file, the reader's few buffers serve the whole bundle.
+      const { parts, release } = await entry.borrowParts();
+      await writer.copyChunk(entry.sha256, parts, { written: release });
     } else if (entry.kind === 'index') {
       await writer.addVolumeIndex(entry.index);
     } else {

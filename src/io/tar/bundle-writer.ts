@@ -80,9 +80,11 @@ export interface BundleWriter extends ChunkStore {
   /**
    * Copies a chunk entry verbatim from another bundle (transform): `stored` is its tar entry's bytes, not decoded.
    * The volume index that names it afterwards says how it is stored and is checked against its size.
+   * `options.written` is called once `out` no longer needs the memory of `stored` (written, copied, not needed, or
+   * the writer failed): bytes lent by a reader (`ChunkEntry.borrowParts`) go back to it then.
    * @returns false when the bundle already holds that chunk (nothing written).
    */
-  copyChunk(sha256: string, stored: Uint8Array | readonly Uint8Array[]): Promise<boolean>;
+  copyChunk(sha256: string, stored: Uint8Array | readonly Uint8Array[], options?: CopyChunkOptions): Promise<boolean>;
   /**
    * Writes `volumes/<namespace>/<volume>/index.json.zst` after checking its layout and that every chunk it names
    * is already stored, the same way. The volume must be listed by an export record.
@@ -97,6 +99,11 @@ export interface BundleWriter extends ChunkStore {
    * export keeps a partial bundle whose complete entries a rerun (`export --resume`) continues from.
    */
   close(): Promise<void>;
+}
+
+export interface CopyChunkOptions {
+  /** Called once, when the memory of the stored bytes may be reused. */
+  written?: () => void;
 }
 
 /** Starts a bundle on `out`; nothing is written until `writeHeader`. */
@@ -207,16 +214,24 @@ class TarBundleWriter implements BundleWriter {
     return result;
   }
 
-  async copyChunk(sha256: string, stored: Uint8Array | readonly Uint8Array[]): Promise<boolean> {
+  async copyChunk(sha256: string, stored: Uint8Array | readonly Uint8Array[], options: CopyChunkOptions = {}): Promise<boolean> {
     let written = false;
     const parts = stored instanceof Uint8Array ? [stored] : stored;
     const size = parts.reduce((sum, part) => sum + part.byteLength, 0);
-    await this.#step(chunkPath(sha256), async (path) => {
-      if (this.#chunks.has(sha256)) return;
-      if (size > this.#limits.maxChunkBytes) throw new InputError(`bundle entry ${path}: ${formatBytes(size)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk`);
-      await this.#writeChunk(path, sha256, parts, undefined);
-      written = true;
-    }, { chunk: true });
+    // Until the bytes are handed to `out`, the caller's memory is released here, whatever happens.
+    let release = options.written;
+    try {
+      await this.#step(chunkPath(sha256), async (path) => {
+        if (this.#chunks.has(sha256)) return;
+        if (size > this.#limits.maxChunkBytes) throw new InputError(`bundle entry ${path}: ${formatBytes(size)} is over the ${formatBytes(this.#limits.maxChunkBytes)} limit for a chunk`);
+        const onWritten = release;
+        release = undefined;
+        await this.#writeChunk(path, sha256, parts, undefined, onWritten);
+        written = true;
+      }, { chunk: true });
+    } finally {
+      release?.();
+    }
     return written;
   }
 
@@ -313,13 +328,13 @@ class TarBundleWriter implements BundleWriter {
     }
   }
 
-  async #writeChunk(path: string, sha256: string, stored: Uint8Array | readonly Uint8Array[], ref: StoredChunkRef | undefined): Promise<void> {
+  async #writeChunk(path: string, sha256: string, stored: Uint8Array | readonly Uint8Array[], ref: StoredChunkRef | undefined, written?: () => void): Promise<void> {
     if (this.#chunks.size >= this.#limits.maxChunks) throw new InputError(`bundle entry ${path}: more than ${this.#limits.maxChunks} chunks`);
     const size = stored instanceof Uint8Array ? stored.byteLength : stored.reduce((sum, part) => sum + part.byteLength, 0);
     const record: ChunkRecord = ref ? { size, ref } : { size };
     // Registered before the bytes are out, so a concurrent volume finds it; failures fail the whole writer anyway.
     this.#chunks.set(sha256, record);
-    await this.#writeEntry(path, stored);
+    await this.#writeEntry(path, stored, written);
     this.#chunkBytes += size;
   }
 
@@ -333,13 +348,31 @@ class TarBundleWriter implements BundleWriter {
     if (options.record !== false) this.#entries.push({ path, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
   }
 
-  /** Writes one entry whose body is `bytes`, or the concatenation of its parts (written as they are, never copied). */
-  async #writeEntry(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  /**
+   * Writes one entry whose body is `bytes`, or the concatenation of its parts (written as they are, never copied).
+   * With `written`, the body is lent memory: small parts are copied as they are gathered, large ones handed to `out`
+   * with a callback, and `written` is called once `out` is done with all of them (also when it fails).
+   */
+  async #writeEntry(path: string, bytes: Uint8Array | readonly Uint8Array[], written?: () => void): Promise<void> {
     const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
     const size = parts.reduce((sum, part) => sum + part.byteLength, 0);
-    await this.#write(tarHeaderBlocks({ name: path, size, mtime: this.#mtime.getTime() / 1000 }));
-    for (const part of parts) await this.#write(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
-    await this.#write(padding(size));
+    let outstanding = 1;
+    const done = written ? () => (--outstanding === 0 ? written() : undefined) : undefined;
+    try {
+      await this.#write(tarHeaderBlocks({ name: path, size, mtime: this.#mtime.getTime() / 1000 }));
+      for (const part of parts) {
+        const view = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+        if (!done) await this.#write(view);
+        else if (view.byteLength < COALESCE_BYTES) await this.#write(Buffer.from(view));
+        else {
+          outstanding += 1;
+          await this.#write(view, done);
+        }
+      }
+      await this.#write(padding(size));
+    } finally {
+      done?.();
+    }
     if (this.#failed) throw this.#failed;
   }
 
@@ -348,8 +381,14 @@ class TarBundleWriter implements BundleWriter {
    * trip each), large ones go as they are. Waits while `out` holds more than MAX_AHEAD_BYTES not yet written, so
    * reading, hashing and writing overlap without the output buffering a whole volume.
    */
-  async #write(bytes: Buffer): Promise<void> {
+  async #write(bytes: Buffer, written?: () => void): Promise<void> {
     if (bytes.byteLength === 0) return;
+    if (written) {
+      // Lent memory goes to `out` as it is, and comes back through the write's callback.
+      await this.#flush().catch((error: unknown) => (written(), Promise.reject(error)));
+      await this.#send(bytes, written);
+      return;
+    }
     if (bytes.byteLength < COALESCE_BYTES) {
       this.#pending.push(bytes);
       this.#pendingBytes += bytes.byteLength;
@@ -368,9 +407,14 @@ class TarBundleWriter implements BundleWriter {
     await this.#send(gathered);
   }
 
-  async #send(bytes: Buffer): Promise<void> {
-    if (this.#failed) throw this.#failed;
-    this.#out.write(bytes);
+  async #send(bytes: Buffer, written?: () => void): Promise<void> {
+    if (this.#failed) {
+      written?.();
+      throw this.#failed;
+    }
+    // The callback runs once `out` has written the bytes or failed (a destroyed stream calls it with the error).
+    if (written) this.#out.write(bytes, () => written());
+    else this.#out.write(bytes);
     while (this.#out.writableLength > MAX_AHEAD_BYTES && !this.#failed && !this.#out.destroyed) await once(this.#out, 'drain').catch(() => {});
     if (this.#failed) throw this.#failed;
   }
