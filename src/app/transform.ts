@@ -153,9 +153,9 @@ async function copyData(reader: BundleReader, writer: BundleWriter, onEntry: () 
   for await (const entry of reader.dataEntries()) {
     onEntry();
     if (entry.kind === 'chunk') {
-      // Lent bytes: read from a file, the reader's few buffers serve the whole bundle.
-      const { parts, release } = await entry.borrowParts();
-      await writer.copyChunk(entry.sha256, parts, { written: release });
+      // Piece by piece, lent: read from a file, each piece is written while still in the CPU's cache, and a few
+      // reused buffers serve the whole bundle.
+      await writer.copyChunkPieces(entry.sha256, entry.size, entry.lendPieces());
     } else if (entry.kind === 'index') {
       await writer.addVolumeIndex(entry.index);
     } else {

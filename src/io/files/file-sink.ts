@@ -1,5 +1,6 @@
 // A Writable over a file that writes gathered buffers with one writev each and flushes to disk as it goes.
 
+import { writev } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
@@ -50,7 +51,7 @@ export function fileSink(handle: FileHandle, options: FileSinkOptions = {}): Wri
     let pending = buffers.filter((buffer) => buffer.byteLength > 0);
     while (pending.length > 0) {
       if (syncFailure) throw syncFailure;
-      const { bytesWritten } = await handle.writev(pending);
+      const bytesWritten = await writevAt(handle.fd, pending);
       unsynced += bytesWritten;
       pending = remaining(pending, bytesWritten);
     }
@@ -92,4 +93,9 @@ export function remaining(buffers: readonly Buffer[], written: number): Buffer[]
   const rest = buffers.slice(index);
   if (skip > 0 && rest[0]) rest[0] = rest[0].subarray(skip);
   return rest;
+}
+
+/** One writev at the file's offset through the callback API, which costs less per call than the promise API. */
+function writevAt(fd: number, buffers: Buffer[]): Promise<number> {
+  return new Promise((resolve, reject) => writev(fd, buffers, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))));
 }

@@ -38,6 +38,7 @@ import {
   ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
 import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
+import { InternalError } from '../../errors.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
@@ -72,8 +73,8 @@ export interface OpenBundleOptions {
   budget?: Partial<BundleBudget>;
   /**
    * The path of the regular file `input` reads from its start. A plain (not gzipped) bundle is then read from the
-   * file directly, in large reads into a few reused buffers, and `input` is closed; chunk entries can lend their
-   * bytes (`borrowParts`) instead of handing over fresh memory. Tests pass `segments` to shrink the buffers.
+   * file directly, in reads into a few reused buffers, and `input` is closed; chunk entries can lend their bytes
+   * (`lendPieces`) instead of handing over fresh memory. Tests pass `segments` to shrink the buffers.
    */
   file?: string;
   segments?: { segmentBytes?: number; poolSize?: number };
@@ -117,17 +118,19 @@ export interface ChunkEntry {
   /** The stored bytes in the pieces the input delivered them (no copy), for a verbatim copy. */
   readParts(): Promise<Buffer[]>;
   /**
-   * The stored bytes as views the reader lends (no copy): valid until `release()` is called, which the caller does
-   * once it no longer needs them (written out); their memory may then hold later bytes of the bundle. Read from a
-   * file (`OpenBundleOptions.file`), this is what lets a verbatim copy reuse a few buffers for a whole bundle.
+   * The stored bytes as they arrive, each piece a view the reader lends (no copy) until its `release()` is called,
+   * which the caller does once it no longer needs it (written out): its memory may then hold later bytes of the
+   * bundle. Read every piece (the size and framing checks run at the end). Read from a file
+   * (`OpenBundleOptions.file`), this is what lets a verbatim copy pass each piece on while it is still in the CPU's
+   * cache, through a few reused buffers for a whole bundle.
    */
-  borrowParts(): Promise<BorrowedBytes>;
+  lendPieces(): AsyncGenerator<LentBytes, void, undefined>;
   skip(): Promise<void>;
 }
 
 /** Bytes lent by the reader: call `release` once, when they are no longer used. */
-export interface BorrowedBytes {
-  parts: Buffer[];
+export interface LentBytes {
+  bytes: Buffer;
   release(): void;
 }
 
@@ -568,7 +571,10 @@ class TarBundleReader implements BundleReader {
     const segments = this.#segments;
     // The body is read once; the framing check (and the hash, when verifying) happen as it is read.
     let loaded: Promise<Buffer[]> | undefined;
+    // Set once `lendPieces` starts: the body is then read by it, piece by piece, and by nothing else.
+    let lending: { done: boolean } | undefined;
     const load = (): Promise<Buffer[]> => {
+      if (lending) return Promise.reject(new InternalError(`${entry.path}: read after lendPieces()`));
       loaded ??= this.#readEntryParts(entry.path, tarEntry).then((stored) => {
         seen.zstdFramed = startsLikeZstd(stored);
         if (this.#verifyChunks === 'stored') {
@@ -590,9 +596,29 @@ class TarBundleReader implements BundleReader {
       const stored = await readParts();
       return stored.length === 1 ? (stored[0] as Buffer) : Buffer.concat(stored);
     };
-    const borrowParts = async (): Promise<BorrowedBytes> => {
-      const stored = await load();
-      return { parts: stored, release: segments ? segments.hold(position, size) : () => {} };
+    const reader = this;
+    const lendPieces = async function* (): AsyncGenerator<LentBytes, void, undefined> {
+      if (loaded || lending) throw new InternalError(`${entry.path}: lendPieces() after the chunk was read`);
+      const state = { done: false };
+      lending = state;
+      const hash = reader.#verifyChunks === 'stored' ? createHash('sha256') : undefined;
+      let head: Buffer[] = [];
+      let count = 0;
+      reader.#current = entry.path;
+      for await (const piece of reader.#guard(tarEntry)) {
+        if (count < ZSTD_MAGIC_BYTES) head.push(piece);
+        hash?.update(piece);
+        // Held before the reader can pass this piece's segment: nothing else sees it until the caller releases it.
+        const release = segments && position >= 0 ? segments.hold(position + count, piece.byteLength) : () => {};
+        count += piece.byteLength;
+        yield { bytes: piece, release };
+      }
+      reader.#current = undefined;
+      if (count !== size) throw reader.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
+      seen.zstdFramed = startsLikeZstd(head);
+      head = [];
+      if (hash) seen.storedSha256 = hash.digest('hex');
+      state.done = true;
     };
     const skip = async () => {
       if (this.#verifyChunks === 'stored') {
@@ -612,9 +638,16 @@ class TarBundleReader implements BundleReader {
       if (count !== size) throw this.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
     };
     let drained: Promise<void> | undefined;
-    const drain = () => (drained ??= (loaded ? loaded.then(() => {}) : skip()));
+    const drain = () =>
+      (drained ??= lending
+        ? lending.done
+          ? Promise.resolve()
+          : Promise.reject(this.#fatal({ code: 'truncated', entry: entry.path, message: 'chunk entry not read to its end' }))
+        : loaded
+          ? loaded.then(() => {})
+          : skip());
     return {
-      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position, read, readParts, borrowParts, skip: drain },
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position, read, readParts, lendPieces, skip: drain },
       drain,
     };
   }
