@@ -40,6 +40,18 @@ describe('transform with volume data', () => {
     assert.equal(validated.code, 0, validated.stdout.toString() + validated.stderr);
   });
 
+  for (const file of ['v1alpha2-with-data.kvb', 'v1alpha2-minimal.kvb', 'with-export.tar.gz', 'minimal.tar']) {
+    it(`writes the same bytes for good/${file} read from the file (reused buffers) as from stdin`, async () => {
+      const path = `testdata/bundles/good/${file}`;
+      const outputs = [join(dir, `${file}.from-file.kvb`), join(dir, `${file}.from-stdin.kvb`)] as const;
+      const fromFile = await runCli(['transform', '-f', path, '--seed', 'same', '--output-file', outputs[0]]);
+      const fromStdin = await runCli(['transform', '-f', '-', '--seed', 'same', '--output-file', outputs[1]], { stdin: readFileSync(path) });
+      assert.equal(fromFile.code, 0, fromFile.stderr);
+      assert.equal(fromStdin.code, 0, fromStdin.stderr);
+      assert.ok(readFileSync(outputs[0]).equals(readFileSync(outputs[1])), 'identical bundles');
+    });
+  }
+
   it('converts a v1alpha1 bundle with a data file into v1alpha2 chunks', async () => {
     const output = join(dir, 'converted.kvb');
     const result = await runCli(['transform', '-f', 'testdata/bundles/good/with-export.tar.gz', '--seed', 'convert', '--output-file', output]);

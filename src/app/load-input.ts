@@ -33,7 +33,7 @@ export async function loadInput(selection: InputSelection, namespace: string, st
   }
   // Every caller rebuilds the graph from the objects it ends up with: the stored one is not parsed. Chunks are
   // checked for size and framing only: transform copies them verbatim, restore verifies each one's content.
-  const reader = await openBundle(input.stream, { source: input.source, skipGraph: true, verifyChunks: 'size' });
+  const reader = await openBundle(input.stream, { source: input.source, skipGraph: true, verifyChunks: 'size', ...(input.file === undefined ? {} : { file: input.file }) });
   const metadata = await reader.metadata();
   const loaded: LoadedInput = { type: 'bundle', index: new ObjectIndex(metadata.objects), reader, metadata, gzipped: input.gzipped, source: input.source };
   if (input.file !== undefined) loaded.file = input.file;

@@ -153,7 +153,9 @@ async function copyData(reader: BundleReader, writer: BundleWriter, onEntry: () 
   for await (const entry of reader.dataEntries()) {
     onEntry();
     if (entry.kind === 'chunk') {
-      await writer.copyChunk(entry.sha256, await entry.readParts());
+      // Piece by piece, lent: read from a file, each piece is written while still in the CPU's cache, and a few
+      // reused buffers serve the whole bundle.
+      await writer.copyChunkPieces(entry.sha256, entry.size, entry.lendPieces());
     } else if (entry.kind === 'index') {
       await writer.addVolumeIndex(entry.index);
     } else {

@@ -3,15 +3,15 @@
 import type { Readable } from 'node:stream';
 import type { VolumeIndex } from '../bundle/index.ts';
 import { decodeChunk } from '../io/chunks/codec.ts';
-import { openBundle } from '../io/tar/bundle-reader.ts';
+import { openBundle, type OpenBundleOptions } from '../io/tar/bundle-reader.ts';
 
 /**
  * Metadata, the bytes of every volume (v1alpha1: each data file, by its path; v1alpha2: each volume rebuilt from its
  * index and chunks, by its index path, every chunk checked), the indexes, and the verified trailer. Holds all data
  * in memory: for small test bundles only.
  */
-export async function readWholeBundle(input: Readable, source?: string) {
-  const reader = await openBundle(input, source === undefined ? {} : { source });
+export async function readWholeBundle(input: Readable, source?: string | OpenBundleOptions) {
+  const reader = await openBundle(input, source === undefined ? {} : source);
   try {
     const metadata = await reader.metadata();
     const data: { path: string; bytes: Buffer }[] = [];

@@ -1,13 +1,13 @@
 // Writes a file under a temporary name in the same directory (mode 0600), then fsyncs and renames it into place.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, unlinkSync } from 'node:fs';
-import { chmod, open, readdir, rename, unlink } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { chmod, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { fileSink } from './file-sink.ts';
 
 /** Mode of every file written here: bundles hold Secrets. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -35,18 +35,19 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
   const tempPath = join(dirname(path), `.${basename(path)}.${TEMP_MARK}-${HOST}-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   openTempFiles.add(tempPath);
   installSignalCleanup();
-  // `flush` fsyncs the file before it is closed, so a renamed file is complete on disk.
-  const stream = createWriteStream(tempPath, { flags: 'wx', mode: PRIVATE_FILE_MODE, flush: true });
+  let handle: FileHandle | undefined;
   try {
-    await once(stream, 'open');
+    handle = await open(tempPath, 'wx', PRIVATE_FILE_MODE);
     // The umask can only clear bits, but an explicit chmod makes the mode independent of it.
     await chmod(tempPath, PRIVATE_FILE_MODE);
   } catch (error) {
-    stream.destroy();
-    await unlink(tempPath).catch(() => {});
+    await handle?.close().catch(() => {});
+    if (handle) await unlink(tempPath).catch(() => {});
     openTempFiles.delete(tempPath);
     throw error;
   }
+  // The sink flushes to disk as it writes and fsyncs when it finishes, so a renamed file is complete on disk.
+  const stream = fileSink(handle);
   let committing: Promise<void> | undefined;
   let aborting: Promise<void> | undefined;
   let failure: unknown;

@@ -65,8 +65,12 @@ async function readOne(filename: string, recursive: boolean, streams: StdStreams
   if (filename === '-') return classify(streams.stdin, '<stdin>');
   const info = await withPath(filename, () => stat(filename));
   if (info.isDirectory()) return { type: 'manifests', objects: await readDirectory(filename, recursive), warnings: [] };
-  const input = await classify(createReadStream(filename, { highWaterMark: READ_CHUNK_BYTES }), filename);
-  return input.type === 'bundle' && info.isFile() ? { ...input, file: filename } : input;
+  const file = createReadStream(filename, { highWaterMark: READ_CHUNK_BYTES });
+  const input = await classify(file, filename);
+  if (input.type !== 'bundle') return input;
+  // Closing the bundle's stream closes the file, also before it was read (the reader may read the file by other means).
+  input.stream.once('close', () => file.destroy());
+  return info.isFile() ? { ...input, file: filename } : input;
 }
 
 /** Read size for bundle files: large reads keep a bundle of volume data flowing at disk speed. */

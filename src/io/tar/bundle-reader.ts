@@ -38,11 +38,13 @@ import {
   ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
 import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
+import { InternalError } from '../../errors.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
 import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
+import { FileSegments } from './file-segments.ts';
 import { countInput, guardTarHeaders } from './tar-guard.ts';
 
 export interface OpenBundleOptions {
@@ -69,6 +71,13 @@ export interface OpenBundleOptions {
   verifyChunks?: 'stored' | 'size';
   /** What reading may cost as a function of the bundle's size (tests shrink it). */
   budget?: Partial<BundleBudget>;
+  /**
+   * The path of the regular file `input` reads from its start. A plain (not gzipped) bundle is then read from the
+   * file directly, in reads into a few reused buffers, and `input` is closed; chunk entries can lend their bytes
+   * (`lendPieces`) instead of handing over fresh memory. Tests pass `segments` to shrink the buffers.
+   */
+  file?: string;
+  segments?: { segmentBytes?: number; poolSize?: number };
 }
 
 /** Everything but the volume data, read fully; `objects[].source` is the entry path. */
@@ -108,7 +117,21 @@ export interface ChunkEntry {
   read(): Promise<Buffer>;
   /** The stored bytes in the pieces the input delivered them (no copy), for a verbatim copy. */
   readParts(): Promise<Buffer[]>;
+  /**
+   * The stored bytes as they arrive, each piece a view the reader lends (no copy) until its `release()` is called,
+   * which the caller does once it no longer needs it (written out): its memory may then hold later bytes of the
+   * bundle. Read every piece (the size and framing checks run at the end). Read from a file
+   * (`OpenBundleOptions.file`), this is what lets a verbatim copy pass each piece on while it is still in the CPU's
+   * cache, through a few reused buffers for a whole bundle.
+   */
+  lendPieces(): AsyncGenerator<LentBytes, void, undefined>;
   skip(): Promise<void>;
+}
+
+/** Bytes lent by the reader: call `release` once, when they are no longer used. */
+export interface LentBytes {
+  bytes: Buffer;
+  release(): void;
 }
 
 /** A v1alpha2 volume index, parsed and checked: every chunk it names came before it, stored as it says. */
@@ -146,14 +169,29 @@ interface Pending {
 /** Opens a bundle (tar or tar.gz, detected from the first bytes); `options` may be just the bundle's name. */
 export async function openBundle(input: Readable, options: OpenBundleOptions | string = {}): Promise<BundleReader> {
   const settings = typeof options === 'string' ? { source: options } : options;
-  const { source, gzipped } = await sniffGzip(input);
+  const segments = settings.file === undefined ? undefined : await plainFile(settings.file, settings.segments);
+  if (segments) input.destroy();
+  const { source, gzipped } = segments ? { source: segments.stream(), gzipped: false } : await sniffGzip(input);
   const extract = tar.extract();
   const bounds = new BundleBounds(settings.budget);
   // Larger inflated chunks than zlib's 16 KiB default: fewer callbacks, and tar-stream then sees whole small entries.
   // The guards pass the bytes on unchanged, so tar-stream's entry offsets stay positions in an uncompressed input.
   const guards = [countInput(bounds), ...(gzipped ? [createGunzip({ chunkSize: 64 * 1024 })] : []), guardTarHeaders(settings.source)];
   const done = pipeline([source, ...guards, extract]);
-  return new TarBundleReader(input, extract, done, settings, bounds, gzipped);
+  return new TarBundleReader(segments ? source : input, extract, done, settings, bounds, gzipped, segments);
+}
+
+/**
+ * The bundle file for reading in reused segments, unless it is gzipped (inflating makes fresh buffers anyway) or
+ * cannot be opened again (then the stream the caller opened is read as usual).
+ */
+async function plainFile(path: string, options: OpenBundleOptions['segments']): Promise<FileSegments | undefined> {
+  const segments = await FileSegments.open(path, options).catch(() => undefined);
+  if (!segments) return undefined;
+  const head = await segments.head(GZIP_MAGIC.length).catch(() => undefined);
+  if (head && !(head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1])) return segments;
+  await segments.close().catch(() => {});
+  return undefined;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -208,6 +246,16 @@ async function sniffGzip(input: Readable): Promise<{ source: Readable; gzipped: 
   return { source: input, gzipped };
 }
 
+/** Bytes a zstd frame's magic number takes. */
+const ZSTD_MAGIC_BYTES = 4;
+
+/** Whether the bytes, given in pieces (the first ones may be shorter than the magic number), begin a zstd frame. */
+function startsLikeZstd(parts: readonly Buffer[]): boolean {
+  const first = parts[0];
+  if (first && first.byteLength >= ZSTD_MAGIC_BYTES) return looksLikeZstd(first);
+  return looksLikeZstd(Buffer.concat(parts.slice(0, ZSTD_MAGIC_BYTES)).subarray(0, ZSTD_MAGIC_BYTES));
+}
+
 function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -256,9 +304,12 @@ class TarBundleReader implements BundleReader {
   #formats = new Map<string, string>();
 
   readonly #bounds: BundleBounds;
+  /** Set when the bundle is read from a file in reused segments. */
+  readonly #segments: FileSegments | undefined;
 
-  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, bounds: BundleBounds, gzipped: boolean) {
+  constructor(input: Readable, extract: TarExtract, done: Promise<void>, options: OpenBundleOptions, bounds: BundleBounds, gzipped: boolean, segments?: FileSegments) {
     this.#bounds = bounds;
+    this.#segments = segments;
     this.#input = input;
     this.#gzipped = gzipped;
     this.#extract = extract;
@@ -516,10 +567,16 @@ class TarBundleReader implements BundleReader {
     const seen: ChunkSeen = { size, referenced: false };
     this.#chunks.set(entry.sha256, seen);
     this.#chunkBytes += size;
-    let parts: Promise<Buffer[]> | undefined;
-    const readParts = (): Promise<Buffer[]> => {
-      parts ??= this.#readEntryParts(entry.path, tarEntry).then((stored) => {
-        seen.zstdFramed = looksLikeZstd(stored[0] ?? Buffer.alloc(0));
+    const position = this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1);
+    const segments = this.#segments;
+    // The body is read once; the framing check (and the hash, when verifying) happen as it is read.
+    let loaded: Promise<Buffer[]> | undefined;
+    // Set once `lendPieces` starts: the body is then read by it, piece by piece, and by nothing else.
+    let lending: { done: boolean } | undefined;
+    const load = (): Promise<Buffer[]> => {
+      if (lending) return Promise.reject(new InternalError(`${entry.path}: read after lendPieces()`));
+      loaded ??= this.#readEntryParts(entry.path, tarEntry).then((stored) => {
+        seen.zstdFramed = startsLikeZstd(stored);
         if (this.#verifyChunks === 'stored') {
           const hash = createHash('sha256');
           for (const part of stored) hash.update(part);
@@ -527,30 +584,70 @@ class TarBundleReader implements BundleReader {
         }
         return stored;
       });
-      return parts;
+      return loaded;
+    };
+    const readParts = async (): Promise<Buffer[]> => {
+      const stored = await load();
+      // The caller keeps these views: their memory is never reused.
+      segments?.detach(position, size);
+      return stored;
     };
     const read = async (): Promise<Buffer> => {
       const stored = await readParts();
       return stored.length === 1 ? (stored[0] as Buffer) : Buffer.concat(stored);
     };
+    const reader = this;
+    const lendPieces = async function* (): AsyncGenerator<LentBytes, void, undefined> {
+      if (loaded || lending) throw new InternalError(`${entry.path}: lendPieces() after the chunk was read`);
+      const state = { done: false };
+      lending = state;
+      const hash = reader.#verifyChunks === 'stored' ? createHash('sha256') : undefined;
+      let head: Buffer[] = [];
+      let count = 0;
+      reader.#current = entry.path;
+      for await (const piece of reader.#guard(tarEntry)) {
+        if (count < ZSTD_MAGIC_BYTES) head.push(piece);
+        hash?.update(piece);
+        // Held before the reader can pass this piece's segment: nothing else sees it until the caller releases it.
+        const release = segments && position >= 0 ? segments.hold(position + count, piece.byteLength) : () => {};
+        count += piece.byteLength;
+        yield { bytes: piece, release };
+      }
+      reader.#current = undefined;
+      if (count !== size) throw reader.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
+      seen.zstdFramed = startsLikeZstd(head);
+      head = [];
+      if (hash) seen.storedSha256 = hash.digest('hex');
+      state.done = true;
+    };
     const skip = async () => {
       if (this.#verifyChunks === 'stored') {
-        await readParts();
+        await load();
         return;
       }
       this.#current = entry.path;
       let count = 0;
+      let head: Buffer[] = [];
       for await (const chunk of this.#guard(tarEntry)) {
-        if (count === 0) seen.zstdFramed = looksLikeZstd(chunk);
+        if (count < ZSTD_MAGIC_BYTES) head.push(chunk);
         count += chunk.byteLength;
       }
+      seen.zstdFramed = startsLikeZstd(head);
+      head = [];
       this.#current = undefined;
       if (count !== size) throw this.#fatal({ code: 'truncated', entry: entry.path, message: 'truncated entry' });
     };
     let drained: Promise<void> | undefined;
-    const drain = () => (drained ??= (parts ? parts.then(() => {}) : skip()));
+    const drain = () =>
+      (drained ??= lending
+        ? lending.done
+          ? Promise.resolve()
+          : Promise.reject(this.#fatal({ code: 'truncated', entry: entry.path, message: 'chunk entry not read to its end' }))
+        : loaded
+          ? loaded.then(() => {})
+          : skip());
     return {
-      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position: this.#gzipped ? -1 : ((tarEntry.header as { byteOffset?: number }).byteOffset ?? -1), read, readParts, skip: drain },
+      entry: { kind: 'chunk', path: entry.path, sha256: entry.sha256, size, position, read, readParts, lendPieces, skip: drain },
       drain,
     };
   }
@@ -667,6 +764,8 @@ class TarBundleReader implements BundleReader {
     }
     if (result.done) return undefined;
     const tarEntry = result.value;
+    // tar-stream has handed out every byte before this entry's body: no one but the holders sees those segments.
+    this.#segments?.consumed((tarEntry.header as { byteOffset?: number }).byteOffset ?? 0);
     const { name, type } = tarEntry.header;
     if (type !== 'file') {
       throw this.#fatal({ code: 'entry-type', entry: name, message: `${TYPE_NAMES[type ?? ''] ?? 'entry of an unknown type'} not allowed (regular files only)` });

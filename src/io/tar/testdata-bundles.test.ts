@@ -10,7 +10,11 @@ import { readVolume } from '../chunks/read-volume.ts';
 import { BundleInputError } from '../../bundle/index.ts';
 import { InputError } from '../../errors.ts';
 import { readWholeBundle } from '../../testing/read-bundle.ts';
-import { openBundle } from './bundle-reader.ts';
+import { openBundle, type OpenBundleOptions } from './bundle-reader.ts';
+import { fileURLToPath } from 'node:url';
+
+/** Read from the file in segments of one tar block with two buffers to reuse: every entry spans segments. */
+const tinySegments = (url: URL): OpenBundleOptions => ({ file: fileURLToPath(url), segments: { segmentBytes: 512, poolSize: 2 } });
 
 const root = new URL('../../../testdata/bundles/', import.meta.url);
 
@@ -18,8 +22,8 @@ const root = new URL('../../../testdata/bundles/', import.meta.url);
  * Reads a whole bundle as restore does: metadata, every data entry consumed, each v1alpha2 volume rebuilt from its
  * chunks (spooled, as from a pipe) with every chunk verified, then the trailer.
  */
-async function readBundle(input: Readable): Promise<void> {
-  const reader = await openBundle(input);
+async function readBundle(input: Readable, options: OpenBundleOptions = {}): Promise<void> {
+  const reader = await openBundle(input, options);
   const chunks = new ChunkCollector();
   try {
     await reader.metadata();
@@ -96,6 +100,17 @@ describe('testdata bundles', () => {
     });
   }
 
+  for (const [file, message] of Object.entries(BAD)) {
+    it(`rejects bad/${file} the same way when it reads the file in reused segments`, async () => {
+      const url = new URL(`bad/${file}`, root);
+      await assert.rejects(readBundle(createReadStream(url), tinySegments(url)), (error: unknown) => {
+        assert.ok(error instanceof BundleInputError, `a BundleInputError, got ${String(error)}`);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+
   it('names the bundle in messages when the caller does', async () => {
     const reader = await openBundle(createReadStream(new URL('bad/tampered.tar', root)), 'backup.tar');
     await reader.metadata();
@@ -110,6 +125,15 @@ describe('testdata bundles', () => {
       assert.deepEqual(metadata.objects.map((sourced) => sourced.object), fixture.objects.map(({ object }) => object));
       assert.deepEqual(metadata.exports, fixture.exports.map(({ token: _token, ...record }) => record));
       assert.deepEqual(data, fixture.data);
+    });
+  }
+
+  for (const fixture of goodFixtures()) {
+    it(`reads good/${fixture.file} back the same from the file in reused segments`, async () => {
+      const url = new URL(`good/${fixture.file}`, root);
+      const fromStream = await readWholeBundle(createReadStream(url));
+      const fromFile = await readWholeBundle(createReadStream(url), tinySegments(url));
+      assert.deepEqual(fromFile, fromStream);
     });
   }
 
