@@ -42,6 +42,14 @@ export interface BundleCommandOptions {
   output: 'text' | 'json' | { jsonpath: string };
 }
 
+/** `push BUNDLE oci://HOST/REPOSITORY:TAG`. */
+export interface PushCommandOptions {
+  /** A bundle file, `-` for stdin, or an `oci://` location. */
+  bundle: string;
+  /** `oci://HOST/REPOSITORY[:TAG]`. */
+  destination: string;
+}
+
 /** How to reach the cluster: kubectl's connection flags. */
 export interface ClusterFlags {
   kubeconfig: string | undefined;

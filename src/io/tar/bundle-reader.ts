@@ -69,6 +69,11 @@ export interface OpenBundleOptions {
   verifyChunks?: 'stored' | 'size';
   /** What reading may cost as a function of the bundle's size (tests shrink it). */
   budget?: Partial<BundleBudget>;
+  /**
+   * Receives the stored bytes of every entry but the chunks (header, graph, objects, exports, indexes, trailer)
+   * as they are read, before they are parsed: `push` uploads them as they are.
+   */
+  onEntryBytes?: (path: string, stored: Buffer) => void;
 }
 
 /** Everything but the volume data, read fully; `objects[].source` is the entry path. */
@@ -235,6 +240,7 @@ class TarBundleReader implements BundleReader {
   readonly #source: string | undefined;
   readonly #skipGraph: boolean;
   readonly #verifyChunks: 'stored' | 'size';
+  readonly #onEntryBytes: ((path: string, stored: Buffer) => void) | undefined;
   /** Positions in a gzipped input are not positions in the file. */
   readonly #gzipped: boolean;
   readonly #seen: TrailerEntry[] = [];
@@ -268,6 +274,7 @@ class TarBundleReader implements BundleReader {
     this.#source = options.source;
     this.#skipGraph = options.skipGraph ?? false;
     this.#verifyChunks = options.verifyChunks ?? 'stored';
+    this.#onEntryBytes = options.onEntryBytes;
     this.#done = done;
     // Errors reach the caller through the entry iterator; this only keeps the rejection handled.
     this.#done.catch(() => {});
@@ -476,6 +483,7 @@ class TarBundleReader implements BundleReader {
     this.#current = undefined;
     const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (bytes.byteLength !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
+    this.#onEntryBytes?.(path, bytes);
     if (record) this.#seen.push({ path, size, sha256: createHash('sha256').update(bytes).digest('hex') });
     return bytes;
   }
