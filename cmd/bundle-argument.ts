@@ -5,7 +5,7 @@ import { withBundleFilename } from './flags.ts';
 
 export function withBundleArgument<T>(yargs: Argv<T>) {
   return withBundleFilename(yargs)
-    .positional('bundle', { type: 'string', description: 'The bundle file, or - for stdin' })
+    .positional('bundle', { type: 'string', description: 'The bundle: a file, oci://HOST/REPOSITORY:TAG, or - for stdin' })
     .conflicts('bundle', 'filename')
     .check((argv) => {
       if (argv['bundle'] === undefined && argv['filename'] === undefined) throw new Error('name a bundle: <bundle> or -f <bundle|->');

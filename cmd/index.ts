@@ -4,6 +4,7 @@ import { completionCommand } from './completion.ts';
 import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
+import { pushCommand } from './push.ts';
 import { rbacCommand } from './rbac.ts';
 import { restoreCommand } from './restore.ts';
 import { transformCommand } from './transform.ts';
@@ -16,6 +17,7 @@ export const commands = [
   restoreCommand,
   graphCommand,
   inspectCommand,
+  pushCommand,
   validateCommand,
   rbacCommand,
   versionCommand,

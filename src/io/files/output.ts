@@ -29,7 +29,7 @@ export async function openOutput(outputFile: string, streams: StdStreams, option
   if (isOciLocation(outputFile)) {
     if (!options.binary) throw new UsageError(`${outputFile}: only a bundle can be written to a registry`);
     const { openRegistryOutput } = await import('../oci/registry-output.ts');
-    return openRegistryOutput(outputFile, registrySettings());
+    return openRegistryOutput(outputFile, registrySettings(), (pushed) => streams.stderr.write(`pushed ${pushed.reference}\n`));
   }
   if (outputFile !== '-') return openFileOutput(outputFile);
   if (options.binary && streams.stdout.isTTY) {
