@@ -4,6 +4,7 @@ import { completionCommand } from './completion.ts';
 import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
+import { pullCommand } from './pull.ts';
 import { pushCommand } from './push.ts';
 import { rbacCommand } from './rbac.ts';
 import { restoreCommand } from './restore.ts';
@@ -18,6 +19,7 @@ export const commands = [
   graphCommand,
   inspectCommand,
   pushCommand,
+  pullCommand,
   validateCommand,
   rbacCommand,
   versionCommand,

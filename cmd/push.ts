@@ -1,12 +1,12 @@
 // `push`: copy a bundle to an OCI registry.
 
 import type { Argv, CommandModule } from 'yargs';
-import type { ArgsOf } from './flags.ts';
+import { type ArgsOf, withOutputFormat } from './flags.ts';
 import { withRegistryFlags } from './registry-flags.ts';
 import { streams } from './streams.ts';
 
 function builder(yargs: Argv) {
-  return withRegistryFlags(yargs)
+  return withOutputFormat(withRegistryFlags(yargs), ['text', 'json'] as const, 'text')
     .positional('bundle', { type: 'string', description: 'The bundle: a file, - for stdin, or oci://HOST/REPOSITORY:TAG', demandOption: true })
     .positional('destination', { type: 'string', description: 'oci://HOST[:PORT]/REPOSITORY[:TAG] (default tag: latest)', demandOption: true })
     .example('$0 push backup.kvb oci://registry.example.com/backups/prod:2026-12-08', 'Upload the chunks the registry lacks, then tag the bundle')
@@ -20,6 +20,6 @@ export const pushCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   builder,
   async handler(argv) {
     const { runPush } = await import('../src/app/push.ts');
-    await runPush({ bundle: argv.bundle, destination: argv.destination }, streams());
+    await runPush({ bundle: argv.bundle, destination: argv.destination, output: argv.output ?? 'text' }, streams());
   },
 };

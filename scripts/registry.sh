@@ -9,7 +9,8 @@
 #   registry.sh down    stop the recorded process and remove $KVB_REGISTRY_STATE
 #
 # The exports: KVB_REGISTRY (127.0.0.1:PORT), KVB_REGISTRY_CA_FILE, KVB_REGISTRY_USER,
-# KVB_REGISTRY_PASSWORD, KVB_REGISTRY_AUTH_FILE (a docker/podman auth file holding the login).
+# KVB_REGISTRY_PASSWORD, KVB_REGISTRY_AUTH_FILE (a docker/podman auth file holding the login),
+# KVB_REGISTRY_STORAGE (the registry's storage directory, which tests tamper with).
 #
 # Environment:
 #   KVB_REGISTRY_CACHE   build cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kvbackup/registry)
@@ -115,11 +116,12 @@ YAML
   done
   [[ $i -lt 100 ]] || { cat "$STATE/registry.log" >&2; die "the registry did not answer in 10s"; }
   cat >"$STATE/env" <<ENV
-export KVB_REGISTRY=127.0.0.1:$port
-export KVB_REGISTRY_CA_FILE=$pki/ca.crt
-export KVB_REGISTRY_USER=$user
-export KVB_REGISTRY_PASSWORD=$password
-export KVB_REGISTRY_AUTH_FILE=$STATE/auth.json
+export KVB_REGISTRY='127.0.0.1:$port'
+export KVB_REGISTRY_CA_FILE='$pki/ca.crt'
+export KVB_REGISTRY_USER='$user'
+export KVB_REGISTRY_PASSWORD='$password'
+export KVB_REGISTRY_AUTH_FILE='$STATE/auth.json'
+export KVB_REGISTRY_STORAGE='$STATE/storage'
 ENV
   log "up: https://127.0.0.1:$port (user $user), state $STATE"
 }

@@ -48,6 +48,15 @@ export interface PushCommandOptions {
   bundle: string;
   /** `oci://HOST/REPOSITORY[:TAG]`. */
   destination: string;
+  /** `text`: the pushed reference; `json`: the reference, digest and what was sent. */
+  output: 'text' | 'json';
+}
+
+/** `pull oci://HOST/REPOSITORY:TAG`. */
+export interface PullCommandOptions {
+  source: string;
+  /** A file, or `-` for stdout. */
+  outputFile: string;
 }
 
 /** How to reach the cluster: kubectl's connection flags. */

@@ -6,6 +6,7 @@ import { pushBundle, type PushResult } from '../io/oci/push.ts';
 import { parseOciReference } from '../io/oci/reference.ts';
 import { registrySettings } from '../io/oci/settings.ts';
 import { logAt } from '../io/term/log.ts';
+import { toJson } from '../io/term/render.ts';
 import { startTask } from '../io/term/progress.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
 import type { PushCommandOptions } from './options.ts';
@@ -25,7 +26,7 @@ export async function runPush(options: PushCommandOptions, streams: StdStreams):
   } finally {
     progress.done();
   }
-  streams.stdout.write(`${result.reference}\n`);
+  streams.stdout.write(options.output === 'json' ? toJson(pushSummary(result)) : `${result.reference}\n`);
   const sent = result.blobs - result.skippedBlobs;
   note(
     streams,
@@ -36,4 +37,15 @@ export async function runPush(options: PushCommandOptions, streams: StdStreams):
   }
   logAt(1, `bundle tar sha256 ${result.tar.sha256} (${result.tar.size} bytes)`);
   return result;
+}
+
+/** What `push -o json` prints: the reference and digest, and what was sent against what the bundle holds. */
+export function pushSummary(result: PushResult) {
+  return {
+    reference: result.reference,
+    digest: result.digest,
+    blobs: { count: result.blobs, bytes: result.blobBytes, uploaded: result.blobs - result.skippedBlobs, skipped: result.skippedBlobs, skippedBytes: result.skippedBytes },
+    sent: { bytes: result.counters.uploadedBytes, requests: result.counters.requests },
+    tar: result.tar,
+  };
 }
