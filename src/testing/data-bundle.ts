@@ -1,6 +1,6 @@
 // Test support: a v1alpha2 bundle with objects, one export record and volume data, written by the real writer.
 
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { volumeIndexPath } from '../bundle/layout.ts';
 import { buildGraph } from '../graph/index.ts';
 import { writeVolume } from '../io/chunks/write-volume.ts';
@@ -15,6 +15,13 @@ export async function writeDataBundle(objects: KubeObject[], namespace: string, 
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
   const ended = new Promise((resolve) => out.on('end', resolve));
+  await writeDataBundleTo(out, objects, namespace, vmName, data.map(({ volume, bytes }) => ({ volume, bytes: [bytes] })));
+  await ended;
+  return Buffer.concat(chunks);
+}
+
+/** The same bundle written to `out` (ended when complete), each volume's bytes streamed from `bytes`. */
+export async function writeDataBundleTo(out: Writable, objects: KubeObject[], namespace: string, vmName: string, data: { volume: string; bytes: Iterable<Uint8Array> | AsyncIterable<Uint8Array> }[]): Promise<void> {
   const writer = createBundleWriter(out);
   const items = data.map(({ volume, bytes }) => ({ volume, format: 'raw' as const, path: volumeIndexPath(namespace, volume), bytes }));
   await writer.writeHeader({
@@ -35,8 +42,6 @@ export async function writeDataBundle(objects: KubeObject[], namespace: string, 
     links: {},
     data: items.map(({ volume, format, path }) => ({ volume, format, path })),
   });
-  for (const item of items) await writeVolume(writer, { namespace, volume: item.volume }, [item.bytes]);
+  for (const item of items) await writeVolume(writer, { namespace, volume: item.volume }, item.bytes);
   await writer.finish();
-  await ended;
-  return Buffer.concat(chunks);
 }
