@@ -14,5 +14,10 @@ export function withBundleArgument<T>(yargs: Argv<T>) {
 }
 
 export function bundleFilename(argv: { bundle?: string | undefined; filename?: string | undefined }): string {
-  return (argv.bundle ?? argv.filename) as string;
+  return argv.bundle === undefined ? (argv.filename as string) : positionalPath(argv.bundle);
+}
+
+/** A path given as a positional argument: yargs hands a lone `-` (stdin) over as an empty string. */
+export function positionalPath(value: string): string {
+  return value === '' ? '-' : value;
 }

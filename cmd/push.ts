@@ -2,6 +2,7 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { type ArgsOf, withOutputFormat } from './flags.ts';
+import { positionalPath } from './bundle-argument.ts';
 import { withRegistryFlags } from './registry-flags.ts';
 import { streams } from './streams.ts';
 
@@ -20,6 +21,6 @@ export const pushCommand: CommandModule<object, ArgsOf<typeof builder>> = {
   builder,
   async handler(argv) {
     const { runPush } = await import('../src/app/push.ts');
-    await runPush({ bundle: argv.bundle, destination: argv.destination, output: argv.output ?? 'text' }, streams());
+    await runPush({ bundle: positionalPath(argv.bundle), destination: argv.destination, output: argv.output ?? 'text' }, streams());
   },
 };

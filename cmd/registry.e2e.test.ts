@@ -12,9 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { connect, createNamespace, deleteNamespace, kubeConfig, type ControlPlane } from '../scripts/e2e/cluster.ts';
 import { blobDataPath, testRegistry, type TestRegistry } from '../scripts/e2e/registry.ts';
 import { pvcKey, uploads, volumeDigest } from '../scripts/e2e/simulator.ts';
-import type { KubeObject } from '../src/model/kube-object.ts';
 import type { RestoreSummary } from '../src/restore/summary.ts';
-import { writeDataBundle } from '../src/testing/data-bundle.ts';
+import { blankDataVolume, writeDataBundle } from '../src/testing/data-bundle.ts';
 import { runCli } from '../src/testing/run-cli.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
 
@@ -37,19 +36,10 @@ function randomMiBs(seed: string, n: number): Buffer[] {
   return Array.from({ length: n }, (_, i) => Buffer.concat(Array.from({ length: MiB / 32 }, (_, j) => createHash('sha256').update(`${seed}/${i}/${j}`).digest())));
 }
 
-function dataVolume(name: string, namespace: string): KubeObject {
-  return {
-    apiVersion: 'cdi.kubevirt.io/v1beta1',
-    kind: 'DataVolume',
-    metadata: { name, namespace },
-    spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
-    status: { phase: 'Succeeded' },
-  };
-}
 
 /** A bundle with one DataVolume whose disk is `disk`. */
 async function bundleFile(name: string, namespace: string, disk: Buffer): Promise<{ file: string; bytes: Buffer }> {
-  const bytes = await writeDataBundle([dataVolume('vm-disk', namespace)], namespace, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
+  const bytes = await writeDataBundle([blankDataVolume('vm-disk', namespace)], namespace, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
   const file = join(work, name);
   writeFileSync(file, bytes);
   return { file, bytes };

@@ -16,7 +16,7 @@ import { buildTrailer } from '../src/bundle/checksums.ts';
 import type { RestoreSummary } from '../src/restore/summary.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
 import { runCli } from '../src/testing/run-cli.ts';
-import { writeDataBundle } from '../src/testing/data-bundle.ts';
+import { blankDataVolume, writeDataBundle } from '../src/testing/data-bundle.ts';
 import { kindInfo } from '../src/model/kinds.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
 import { goodV1alpha1Fixtures } from '../scripts/make-bad-bundles.ts';
@@ -267,7 +267,7 @@ describe('restore of volume data from a bundle', () => {
   it('creates an upload DataVolume, streams the exact bytes rebuilt from chunks through the upload proxy, and a re-run uploads nothing', async () => {
     const source = 'kvb-src-data';
     const target = unusedNamespace('kvb-upload');
-    const dv = dataVolume('vm-disk', source);
+    const dv = blankDataVolume('vm-disk', source);
     const bundle = await writeDataBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
     const first = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
     assert.equal(first.code, 0, first.stderr);
@@ -292,7 +292,7 @@ describe('restore of volume data from a bundle', () => {
     const source = 'kvb-src-file';
     const target = unusedNamespace('kvb-upload-file');
     const file = join(work, 'with-data.kvb');
-    writeFileSync(file, await writeDataBundle([dataVolume('vm-disk', source)], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]));
+    writeFileSync(file, await writeDataBundle([blankDataVolume('vm-disk', source)], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]));
     const result = await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stderr, /temporary directory/);
@@ -304,7 +304,7 @@ describe('restore of volume data from a bundle', () => {
       const source = 'kvb-src-corrupt';
       const target = unusedNamespace(`kvb-corrupt-${input}`);
       const good = Buffer.alloc(1024 * 1024, 0x61);
-      const bundle = corruptSecondChunk(await writeDataBundle([dataVolume('bad-disk', source)], source, 'vm', [{ volume: 'bad-disk', bytes: Buffer.concat([good, Buffer.alloc(1024 * 1024, 0x62)]) }]));
+      const bundle = corruptSecondChunk(await writeDataBundle([blankDataVolume('bad-disk', source)], source, 'vm', [{ volume: 'bad-disk', bytes: Buffer.concat([good, Buffer.alloc(1024 * 1024, 0x62)]) }]));
       const file = join(work, `corrupt-${input}.kvb`);
       writeFileSync(file, bundle);
       const result = input === 'pipe' ? await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle) : await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
@@ -362,15 +362,6 @@ const disk = (() => {
   return Buffer.concat([mib, Buffer.alloc(2 * 1024 * 1024), mib, Buffer.from('tail')]);
 })();
 
-function dataVolume(name: string, namespace: string): KubeObject {
-  return {
-    apiVersion: 'cdi.kubevirt.io/v1beta1',
-    kind: 'DataVolume',
-    metadata: { name, namespace },
-    spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
-    status: { phase: 'Succeeded' },
-  };
-}
 
 /**
  * The bundle with its second chunk entry's stored bytes swapped for a zstd frame of other content of the same

@@ -9,6 +9,17 @@ import type { KubeObject } from '../model/kube-object.ts';
 import { ObjectIndex } from '../model/object-index.ts';
 import { refOf } from '../model/object-ref.ts';
 
+/** A DataVolume that CDI reports Succeeded, with a blank source: the object of a volume a test bundle carries. */
+export function blankDataVolume(name: string, namespace: string): KubeObject {
+  return {
+    apiVersion: 'cdi.kubevirt.io/v1beta1',
+    kind: 'DataVolume',
+    metadata: { name, namespace },
+    spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
+    status: { phase: 'Succeeded' },
+  };
+}
+
 /** The bundle's bytes: `objects` (sorted by name), an export record of `vmName` listing `data`, each volume chunked. */
 export async function writeDataBundle(objects: KubeObject[], namespace: string, vmName: string, data: { volume: string; bytes: Buffer }[]): Promise<Buffer> {
   const out = new PassThrough();

@@ -14,7 +14,7 @@ import {
   type PlannedEntry,
 } from '../../bundle/index.ts';
 import { InputError } from '../../errors.ts';
-import { END_OF_ARCHIVE, padding, tarHeaderBlocks } from '../tar/tar-header.ts';
+import { bundleMtimeOfHeader, END_OF_ARCHIVE, padding, tarHeaderBlocks } from '../tar/tar-header.ts';
 import { RegistryClient, type RegistryOptions } from './client.ts';
 import { formatOciReference, manifestReference, parseOciReference, type OciReference } from './reference.ts';
 
@@ -47,7 +47,7 @@ export async function openRegistryBundle(location: string, options: RegistryOpti
     const metadataManifest = await client.getManifest(index.metadata.digest, [OCI_MANIFEST_MEDIA_TYPE]);
     const plan = artifact(source, () => readMetadataManifest(parseJson(source, 'metadata manifest', metadataManifest.bytes), limits));
     const header = await client.readBlob(blobDigest(plan.header), limits.maxJsonEntryBytes);
-    const mtime = tarMtime(header);
+    const mtime = bundleMtimeOfHeader(header);
 
     async function* entries(): AsyncGenerator<PlannedEntry | { path: string; bytes: Buffer }> {
       yield { path: plan.header.path, bytes: header };
@@ -99,17 +99,6 @@ export async function openRegistryBundle(location: string, options: RegistryOpti
   } catch (error) {
     client.close();
     throw error;
-  }
-}
-
-/** The tar mtime the bundle writer uses: the header's createdAt, in whole seconds (0 when unreadable). */
-function tarMtime(header: Buffer): number {
-  try {
-    const createdAt = (JSON.parse(header.toString('utf8')) as { createdAt?: unknown }).createdAt;
-    const seconds = Math.floor(Date.parse(String(createdAt)) / 1000);
-    return Number.isFinite(seconds) ? Math.max(0, seconds) : 0;
-  } catch {
-    return 0;
   }
 }
 

@@ -22,7 +22,7 @@ import {
 import { InputError } from '../../errors.ts';
 import { looksLikeZstd, zstdDecode } from '../chunks/codec.ts';
 import { openBundle } from '../tar/bundle-reader.ts';
-import { END_OF_ARCHIVE, padding, tarHeaderBlocks } from '../tar/tar-header.ts';
+import { bundleMtimeOfHeader, END_OF_ARCHIVE, padding, tarHeaderBlocks } from '../tar/tar-header.ts';
 import { RegistryClient, type RegistryOptions, type TransferCounters } from './client.ts';
 import { formatOciReference, manifestReference, parseOciReference } from './reference.ts';
 
@@ -88,7 +88,7 @@ export async function pushBundle(input: Readable, location: string, options: Pus
     verifyChunks: 'stored',
     skipGraph: true,
     onEntryBytes(path, stored) {
-      if (path === HEADER_PATH) mtime = headerMtime(stored);
+      if (path === HEADER_PATH) mtime = bundleMtimeOfHeader(stored);
       const sha256 = createHash('sha256').update(stored).digest('hex');
       entries.push({ path, sha256, size: stored.byteLength });
       frame(path, [stored], stored.byteLength);
@@ -167,16 +167,6 @@ export async function verifyChunk(name: string, parts: readonly Uint8Array[], so
     }
   }
   throw new InputError(`${source}: bundle entry ${chunkPath(name)}: content does not match its name (corrupt chunk); nothing was pushed`);
-}
-
-function headerMtime(header: Buffer): number {
-  try {
-    const createdAt = (JSON.parse(header.toString('utf8')) as { createdAt?: unknown }).createdAt;
-    const seconds = Math.floor(Date.parse(String(createdAt)) / 1000);
-    return Number.isFinite(seconds) ? Math.max(0, seconds) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** HEAD then upload, a few at a time; `add` waits while too many bytes are in flight, so memory stays bounded. */
