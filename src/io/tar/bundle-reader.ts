@@ -38,6 +38,7 @@ import {
   ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
 import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
+import { KvbError } from '../../errors.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
@@ -726,6 +727,11 @@ class TarBundleReader implements BundleReader {
 
   #readFailure(error: unknown): Error {
     if (error instanceof Error && 'problem' in error) return error;
+    // A source that reports its own failure in one line (a registry blob that fails its digest, a refused request).
+    if (error instanceof KvbError) {
+      this.close();
+      return error;
+    }
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown } | null)?.code;
     const truncated = /unexpected end/i.test(message) || code === 'Z_BUF_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE';
