@@ -70,6 +70,11 @@ describe('kubectl-kvbackup', () => {
       ['both namespace flags', ['transform', '-f', '-', '--target-namespace', 'a', '--namespace-map', 'b=c'], /mutually exclusive/],
       ['malformed pair', ['transform', '-f', '-', '--storage-class-map', 'nope'], /--storage-class-map expects old=new/],
       ['bad run strategy', ['transform', '-f', '-', '--run-strategy', 'Sometimes'], /Invalid values/],
+      ['push without a destination', ['push', 'b.kvb'], /Not enough non-option arguments/],
+      ['push to something not oci://', ['push', '-', 'b.kvb'], /^error: b\.kvb: not a registry reference \(oci:\/\/HOST\/REPOSITORY:TAG\)$/],
+      ['an invalid repository', ['push', '-', 'oci://127.0.0.1:1/Upper:x'], /invalid repository "Upper"/],
+      ['pull of a file', ['pull', 'b.kvb'], /b\.kvb: pull reads oci:\/\/HOST\/REPOSITORY:TAG/],
+      ['export to a registry', ['export', '--output-file', 'oci://h/r:t'], /export writes a file or stdout; send it to a registry with: .* push - oci:\/\/h\/r:t/],
     ];
     for (const [name, args, pattern] of cases) {
       it(name, async () => assertOneLineError(await runCli(args), 2, pattern));
@@ -102,6 +107,11 @@ describe('kubectl-kvbackup', () => {
 
     it('a missing file', async () => {
       assertOneLineError(await runCli(['graph', '-f', 'does-not-exist.yaml']), 1, /does-not-exist.yaml: no such file or directory/);
+    });
+
+    it('a registry that does not answer (exit 3), and a push of a file that is not a bundle (exit 1)', async () => {
+      assertOneLineError(await runCli(['inspect', 'oci://127.0.0.1:1/x:y']), 3, /^error: registry 127\.0\.0\.1:1: .*ECONNREFUSED/);
+      assertOneLineError(await runCli(['push', '-', 'oci://127.0.0.1:1/x:y'], { stdin: 'not a bundle at all\n' }), 1, /<stdin>/);
     });
   });
 

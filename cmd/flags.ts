@@ -13,7 +13,7 @@ export const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(['filename', 'f']);
  * manifests from files, directories or stdin, or one bundle. Not a yargs array, which would also swallow `-` and
  * the words after it.
  */
-export function withFilename<T>(yargs: Argv<T>, description = 'Input: manifest files, directories of manifests, a bundle, or - for stdin (repeatable)') {
+export function withFilename<T>(yargs: Argv<T>, description = 'Input: manifest files, directories of manifests, a bundle (a file or oci://HOST/REPOSITORY:TAG), or - for stdin (repeatable)') {
   return yargs
     .option('filename', { alias: 'f', type: 'string', description, requiresArg: true })
     .option('recursive', { alias: 'R', type: 'boolean', default: false, description: 'Read the directories given with -f and their subdirectories' })
@@ -47,7 +47,7 @@ export function withOutputFile<T>(yargs: Argv<T>) {
   return yargs.option('output-file', {
     type: 'string',
     default: '-',
-    description: 'Write the result here (- for stdout); a file is written under a temporary name and renamed',
+    description: 'Write the result here (- for stdout; a bundle also to oci://HOST/REPOSITORY:TAG); a file is written under a temporary name and renamed',
     requiresArg: true,
   });
 }

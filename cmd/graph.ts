@@ -3,11 +3,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import { type ArgsOf, inputFilesOf, resolveOutput, verbosityOf, withDocumentOutput, withFilename, withOutputFile } from './flags.ts';
 import { streams } from './streams.ts';
+import { withRegistryFlags } from './registry-flags.ts';
 
 const formats = ['tree', 'json', 'yaml', 'dot', 'name'] as const;
 
 function builder(yargs: Argv) {
-  return withOutputFile(withDocumentOutput(withFilename(yargs, 'Manifests (files, directories, or - for stdin; repeatable) or a bundle; without it the graph is read from the cluster'), formats, 'tree'))
+  return withOutputFile(withDocumentOutput(withFilename(withRegistryFlags(yargs), 'Manifests (files, directories, or - for stdin; repeatable) or a bundle (a file or oci://HOST/REPOSITORY:TAG); without it the graph is read from the cluster'), formats, 'tree'))
     .option('namespace', {
       alias: 'n',
       type: 'string',

@@ -4,6 +4,8 @@ import { completionCommand } from './completion.ts';
 import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
+import { pullCommand } from './pull.ts';
+import { pushCommand } from './push.ts';
 import { rbacCommand } from './rbac.ts';
 import { restoreCommand } from './restore.ts';
 import { transformCommand } from './transform.ts';
@@ -16,6 +18,8 @@ export const commands = [
   restoreCommand,
   graphCommand,
   inspectCommand,
+  pushCommand,
+  pullCommand,
   validateCommand,
   rbacCommand,
   versionCommand,

@@ -4,9 +4,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { type ArgsOf, resolveOutput, withDocumentOutput } from './flags.ts';
 import { streams } from './streams.ts';
 import { bundleFilename, withBundleArgument } from './bundle-argument.ts';
+import { withRegistryFlags } from './registry-flags.ts';
 
 function builder(yargs: Argv) {
-  return withDocumentOutput(withBundleArgument(yargs), ['text', 'json'] as const, 'text')
+  return withDocumentOutput(withBundleArgument(withRegistryFlags(yargs)), ['text', 'json'] as const, 'text')
     .example('$0 inspect backup.tar', 'List objects, graph summary, exports and data sizes')
     .example('$0 inspect backup.tar -o jsonpath=\'{.header.createdAt}\'', 'One field of the inspection')
     .example('$0 export -n prod --output-file - | $0 inspect -f - -o json', 'Inspect a bundle from a pipe, as JSON');

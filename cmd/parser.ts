@@ -2,9 +2,11 @@
 
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from '../src/errors.ts';
+import { setRegistrySettings } from '../src/io/oci/settings.ts';
 import { setLogSettings } from '../src/io/term/log.ts';
 import { REPEATABLE_FLAGS, withVerbosity, verbosityOf } from './flags.ts';
 import { commands } from './index.ts';
+import { registryOptionsOf } from './registry-flags.ts';
 
 /** The name the executable goes by on PATH. */
 export const PROGRAM = 'kubectl-kvbackup';
@@ -28,6 +30,7 @@ export function createParser(args: string[]) {
       .middleware(refuseRepeatedValues as never, true)
       .middleware((argv: Record<string, unknown>) => {
         setLogSettings({ verbosity: verbosityOf(argv as never), progress: (argv['progress'] as 'auto' | 'always' | 'never' | undefined) ?? 'auto' });
+        setRegistrySettings(registryOptionsOf(argv) ?? {});
       })
       .wrap(Math.min(110, process.stdout.columns || 110))
       // A failing handler must not print the help text; validation messages become usage errors.

@@ -30,6 +30,8 @@ export function readmeCommands(markdown: string): string[] {
 /** True when every program the line runs is offline: kubectl kvbackup with an offline command, or a plain tool. */
 export function isOffline(command: string): boolean {
   if (/[`$]\(|<\(/.test(command) && !command.startsWith('source <(kubectl-kvbackup completion')) return false;
+  // A bundle at oci://… needs a registry (cmd/registry.e2e.test.ts runs those).
+  if (command.includes('oci://')) return false;
   return command.split(/\s*(?:\|\||&&|\||;)\s*/).every((part) => {
     const words = part.replace(/[<>]\s*\S+/g, '').trim().split(/\s+/);
     if (words[0] === 'kubectl') {

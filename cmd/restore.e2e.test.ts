@@ -5,24 +5,18 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { connect, createNamespace, deleteNamespace, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
 import { uploads, volumeDigest, pvcKey } from '../scripts/e2e/simulator.ts';
-import { buildGraph } from '../src/graph/index.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
-import { ObjectIndex } from '../src/model/object-index.ts';
-import { refOf } from '../src/model/object-ref.ts';
-import { volumeIndexPath } from '../src/bundle/layout.ts';
 import type { VolumeIndex } from '../src/bundle/volume-index.ts';
 import { buildTrailer } from '../src/bundle/checksums.ts';
-import { writeVolume } from '../src/io/chunks/write-volume.ts';
-import { createBundleWriter } from '../src/io/tar/bundle-writer.ts';
 import type { RestoreSummary } from '../src/restore/summary.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
 import { runCli } from '../src/testing/run-cli.ts';
+import { blankDataVolume, writeDataBundle } from '../src/testing/data-bundle.ts';
 import { kindInfo } from '../src/model/kinds.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
 import { goodV1alpha1Fixtures } from '../scripts/make-bad-bundles.ts';
@@ -273,8 +267,8 @@ describe('restore of volume data from a bundle', () => {
   it('creates an upload DataVolume, streams the exact bytes rebuilt from chunks through the upload proxy, and a re-run uploads nothing', async () => {
     const source = 'kvb-src-data';
     const target = unusedNamespace('kvb-upload');
-    const dv = dataVolume('vm-disk', source);
-    const bundle = await writeBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
+    const dv = blankDataVolume('vm-disk', source);
+    const bundle = await writeDataBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
     const first = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(first.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['vm-disk', 'uploaded', disk.length]]);
@@ -298,7 +292,7 @@ describe('restore of volume data from a bundle', () => {
     const source = 'kvb-src-file';
     const target = unusedNamespace('kvb-upload-file');
     const file = join(work, 'with-data.kvb');
-    writeFileSync(file, await writeBundle([dataVolume('vm-disk', source)], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]));
+    writeFileSync(file, await writeDataBundle([blankDataVolume('vm-disk', source)], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]));
     const result = await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stderr, /temporary directory/);
@@ -310,7 +304,7 @@ describe('restore of volume data from a bundle', () => {
       const source = 'kvb-src-corrupt';
       const target = unusedNamespace(`kvb-corrupt-${input}`);
       const good = Buffer.alloc(1024 * 1024, 0x61);
-      const bundle = corruptSecondChunk(await writeBundle([dataVolume('bad-disk', source)], source, 'vm', [{ volume: 'bad-disk', bytes: Buffer.concat([good, Buffer.alloc(1024 * 1024, 0x62)]) }]));
+      const bundle = corruptSecondChunk(await writeDataBundle([blankDataVolume('bad-disk', source)], source, 'vm', [{ volume: 'bad-disk', bytes: Buffer.concat([good, Buffer.alloc(1024 * 1024, 0x62)]) }]));
       const file = join(work, `corrupt-${input}.kvb`);
       writeFileSync(file, bundle);
       const result = input === 'pipe' ? await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle) : await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
@@ -351,7 +345,7 @@ describe('restore of volume data from a bundle', () => {
       spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
       status: { phase: 'Succeeded' },
     };
-    const bundle = await writeBundle([dv], 'kvb-src-data', 'vm', [{ volume: 'vm-disk', bytes: Buffer.from('raw bytes') }]);
+    const bundle = await writeDataBundle([dv], 'kvb-src-data', 'vm', [{ volume: 'vm-disk', bytes: Buffer.from('raw bytes') }]);
     const { code, stderr } = await restore(['-f', '-', '--target-namespace', target, '--data-source', 'none'], bundle);
     assert.equal(code, 0, stderr);
     const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'vm-disk');
@@ -368,15 +362,6 @@ const disk = (() => {
   return Buffer.concat([mib, Buffer.alloc(2 * 1024 * 1024), mib, Buffer.from('tail')]);
 })();
 
-function dataVolume(name: string, namespace: string): KubeObject {
-  return {
-    apiVersion: 'cdi.kubevirt.io/v1beta1',
-    kind: 'DataVolume',
-    metadata: { name, namespace },
-    spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } },
-    status: { phase: 'Succeeded' },
-  };
-}
 
 /**
  * The bundle with its second chunk entry's stored bytes swapped for a zstd frame of other content of the same
@@ -434,34 +419,3 @@ function tarOf(entries: { header: Buffer; body: Buffer }[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A v1alpha2 bundle of `objects` with one export record whose volumes carry `data` (stored as chunks, as export writes them). */
-async function writeBundle(objects: KubeObject[], namespace: string, vmName: string, data: { volume: string; bytes: Buffer }[]): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise((resolve) => out.on('end', resolve));
-  const writer = createBundleWriter(out);
-  const items = data.map(({ volume, bytes }) => ({ volume, format: 'raw' as const, path: volumeIndexPath(namespace, volume), bytes }));
-  await writer.writeHeader({
-    format: 'kubectl-kvbackup',
-    formatVersion: 'v1alpha2',
-    toolVersion: 'e2e',
-    createdAt: '2025-01-01T00:00:00Z',
-    selection: { namespaces: [namespace] },
-    contents: { objects: objects.length, exports: 1, data: items.length },
-  });
-  await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
-  for (const object of [...objects].sort((a, b) => (refOf(a).name < refOf(b).name ? -1 : 1))) await writer.writeObject(refOf(object), object);
-  await writer.writeExport({
-    namespace,
-    vmName,
-    exportName: `${vmName}-export`,
-    phase: 'Ready',
-    links: {},
-    data: items.map(({ volume, format, path }) => ({ volume, format, path })),
-  });
-  for (const item of items) await writeVolume(writer, { namespace, volume: item.volume }, [item.bytes]);
-  await writer.finish();
-  await ended;
-  return Buffer.concat(chunks);
-}

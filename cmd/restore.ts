@@ -5,12 +5,13 @@ import { type ArgsOf, inputFilesOf, verbosityOf, withFilename, withNamespace, wi
 import { readDryRun, withDryRun } from './dry-run.ts';
 import { streams } from './streams.ts';
 import { readTransformFlags, withTransformFlags } from './transform-flags.ts';
+import { withRegistryFlags } from './registry-flags.ts';
 
 const formats = ['text', 'json'] as const;
 
 function builder(yargs: Argv) {
   return withDryRun(
-    withTransformFlags(withOutputFormat(withNamespace(withFilename(yargs)), formats, 'text'), 'derived from the input and the namespace flags, printed on stderr'),
+    withTransformFlags(withOutputFormat(withNamespace(withFilename(withRegistryFlags(yargs))), formats, 'text'), 'derived from the input and the namespace flags, printed on stderr'),
     'client: read the cluster and say what would happen; server: also have the apiserver validate every object (nothing is persisted)',
   )
     .option('kubeconfig', { type: 'string', description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)', requiresArg: true })

@@ -5,11 +5,12 @@ import { UsageError } from '../src/errors.ts';
 import { type ArgsOf, inputFilesOf, resolveOutput, withDocumentOutput, withFilename, withNamespace, withOutputFile } from './flags.ts';
 import { streams } from './streams.ts';
 import { readTransformFlags, withTransformFlags } from './transform-flags.ts';
+import { withRegistryFlags } from './registry-flags.ts';
 
 const formats = ['bundle', 'yaml', 'json', 'name'] as const;
 
 function builder(yargs: Argv) {
-  return withTransformFlags(withOutputFile(withDocumentOutput(withNamespace(withFilename(yargs)), formats)))
+  return withTransformFlags(withOutputFile(withDocumentOutput(withNamespace(withFilename(withRegistryFlags(yargs))), formats)))
     .option('report', {
       type: 'string',
       description: 'Write a JSON report of every change and every dropped object to this file',

@@ -4,9 +4,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { type ArgsOf, resolveOutput, withDocumentOutput } from './flags.ts';
 import { streams } from './streams.ts';
 import { bundleFilename, withBundleArgument } from './bundle-argument.ts';
+import { withRegistryFlags } from './registry-flags.ts';
 
 function builder(yargs: Argv) {
-  return withDocumentOutput(withBundleArgument(yargs), ['text', 'json'] as const, 'text')
+  return withDocumentOutput(withBundleArgument(withRegistryFlags(yargs)), ['text', 'json'] as const, 'text')
     .example('$0 validate backup.tar', 'Check header, schemas, checksums and graph completeness; exit 0 only if all hold');
 }
 

@@ -7,7 +7,7 @@ export const ExitCode = {
   input: 1,
   /** Bad command line. */
   usage: 2,
-  /** The cluster refused or failed (permissions, missing objects, timeouts). */
+  /** The cluster or a registry refused or failed (permissions, missing objects, timeouts). */
   cluster: 3,
   /** A bug in kubectl-kvbackup. */
   internal: 70,
@@ -52,6 +52,13 @@ export class IncompleteGraphError extends KvbError {
 
 /** The cluster refused a request or did not reach the expected state. */
 export class ClusterError extends KvbError {
+  constructor(message: string, details: readonly string[] = []) {
+    super(message, ExitCode.cluster, details);
+  }
+}
+
+/** A registry refused a request or failed (authentication, permissions, a missing manifest, the network). */
+export class RegistryError extends KvbError {
   constructor(message: string, details: readonly string[] = []) {
     super(message, ExitCode.cluster, details);
   }

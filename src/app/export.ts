@@ -65,6 +65,7 @@ function checkFlags(options: ExportOptions): void {
   if (options.names.length > 0 && options.selector) throw new UsageError('give VM names or a label selector (-l), not both');
   if (options.unfreezeTimeoutSeconds <= 0) throw new UsageError('--unfreeze-timeout must be positive: 0 would disable the guest\'s safety thaw');
   if (options.resume && !options.withData) throw new UsageError('--resume needs --with-data (only volume data is resumed)');
+  if (options.outputFile.startsWith('oci://')) throw new UsageError(`--output-file ${options.outputFile}: export writes a file or stdout; send it to a registry with: export --output-file - … | kubectl kvbackup push - ${options.outputFile}`);
   if (options.resume && options.outputFile === '-') throw new UsageError('--resume needs --output-file <path>: a stream to stdout cannot be continued');
   if (!Number.isSafeInteger(options.parallel) || options.parallel < 1 || options.parallel > MAX_PARALLEL) throw new UsageError(`--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
 }

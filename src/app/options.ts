@@ -42,6 +42,23 @@ export interface BundleCommandOptions {
   output: 'text' | 'json' | { jsonpath: string };
 }
 
+/** `push BUNDLE oci://HOST/REPOSITORY:TAG`. */
+export interface PushCommandOptions {
+  /** A bundle file, `-` for stdin, or an `oci://` location. */
+  bundle: string;
+  /** `oci://HOST/REPOSITORY[:TAG]`. */
+  destination: string;
+  /** `text`: the pushed reference; `json`: the reference, digest and what was sent. */
+  output: 'text' | 'json';
+}
+
+/** `pull oci://HOST/REPOSITORY:TAG`. */
+export interface PullCommandOptions {
+  source: string;
+  /** A file, or `-` for stdout. */
+  outputFile: string;
+}
+
 /** How to reach the cluster: kubectl's connection flags. */
 export interface ClusterFlags {
   kubeconfig: string | undefined;

@@ -7,6 +7,7 @@ import { readVolume } from '../io/chunks/read-volume.ts';
 import { describeMissing, missingRequired } from '../graph/index.ts';
 import { InputError } from '../errors.ts';
 import { openInputStream } from '../io/files/read-input.ts';
+import { isOciLocation } from '../io/oci/reference.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
 import { renderJsonPath, toJson } from '../io/term/render.ts';
 import type { StdStreams } from '../io/term/streams.ts';
@@ -74,7 +75,9 @@ export function formatValidateResult(result: ValidateResult, source?: string): s
 /** `validate <bundle>`: every problem on stdout; exit 0 only when every check holds. */
 export async function runValidate(options: BundleCommandOptions, streams: StdStreams): Promise<void> {
   const { stream, source } = await openInputStream(options.filename, streams);
-  const result = await validateBundle(stream, source, options.filename === '-' ? undefined : options.filename);
+  // Chunks are read again from a bundle file (random access); from stdin or a registry they are spooled.
+  const file = options.filename === '-' || isOciLocation(options.filename) ? undefined : options.filename;
+  const result = await validateBundle(stream, source, file);
   const output = options.output;
   streams.stdout.write(output === 'text' ? formatValidateResult(result, source) : output === 'json' ? toJson(result) : renderJsonPath(result, output.jsonpath));
   if (!result.ok) {

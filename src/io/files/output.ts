@@ -7,6 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { InputError, UsageError } from '../../errors.ts';
+import { isOciLocation } from '../oci/reference.ts';
+import { registrySettings } from '../oci/settings.ts';
 import type { StdStreams } from '../term/streams.ts';
 import { openAtomicFile } from './atomic-write.ts';
 import { fsErrorCode, withPath } from './path-error.ts';
@@ -24,6 +26,11 @@ export interface Output {
  * so a forgotten redirect does not flood the screen.
  */
 export async function openOutput(outputFile: string, streams: StdStreams, options: { binary: boolean }): Promise<Output> {
+  if (isOciLocation(outputFile)) {
+    if (!options.binary) throw new UsageError(`${outputFile}: only a bundle can be written to a registry`);
+    const { openRegistryOutput } = await import('../oci/registry-output.ts');
+    return openRegistryOutput(outputFile, registrySettings(), (pushed) => streams.stderr.write(`pushed ${pushed.reference}\n`));
+  }
   if (outputFile !== '-') return openFileOutput(outputFile);
   if (options.binary && streams.stdout.isTTY) {
     throw new UsageError('refusing to write a bundle to a terminal: redirect stdout or pass --output-file <path>');

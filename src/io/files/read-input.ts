@@ -8,6 +8,8 @@ import { InputError, UsageError } from '../../errors.ts';
 import { unknownTypeWarning } from '../../model/api-groups.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import { parseManifests } from '../../model/parse-manifests.ts';
+import { isOciLocation } from '../oci/reference.ts';
+import { registrySettings } from '../oci/settings.ts';
 import type { StdStreams } from '../term/streams.ts';
 import { pathError, withPath } from './path-error.ts';
 
@@ -63,6 +65,7 @@ export async function readInput(files: InputFiles, streams: StdStreams): Promise
 
 async function readOne(filename: string, recursive: boolean, streams: StdStreams): Promise<Input> {
   if (filename === '-') return classify(streams.stdin, '<stdin>');
+  if (isOciLocation(filename)) return { type: 'bundle', ...(await openRegistryInput(filename)), gzipped: false };
   const info = await withPath(filename, () => stat(filename));
   if (info.isDirectory()) return { type: 'manifests', objects: await readDirectory(filename, recursive), warnings: [] };
   const file = createReadStream(filename, { highWaterMark: READ_CHUNK_BYTES });
@@ -172,9 +175,20 @@ async function* readChunks(stream: Readable, source: string): AsyncGenerator<Buf
 /** Opens `-f <path|->` as a byte stream, for commands that take only a bundle. */
 export async function openInputStream(filename: string, streams: StdStreams): Promise<{ stream: Readable; source: string }> {
   if (filename === '-') return { stream: streams.stdin, source: '<stdin>' };
+  if (isOciLocation(filename)) return openRegistryInput(filename);
   const info = await withPath(filename, () => stat(filename));
   if (!info.isFile()) throw new InputError(`${filename}: not a bundle file`);
   return { stream: createReadStream(filename, { highWaterMark: READ_CHUNK_BYTES }), source: filename };
+}
+
+/**
+ * `oci://HOST/REPOSITORY:TAG` as a bundle stream: the tar rebuilt from the registry's blobs, each verified before
+ * it is passed on. The client is loaded only here, so commands that read files never load it.
+ */
+async function openRegistryInput(location: string): Promise<{ stream: Readable; source: string }> {
+  const { openRegistryBundle } = await import('../oci/pull.ts');
+  const { stream, source } = await openRegistryBundle(location, registrySettings());
+  return { stream, source };
 }
 
 /** The text of `-o jsonpath-file=<file>`; a trailing newline is dropped, as kubectl does. */

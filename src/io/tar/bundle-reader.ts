@@ -38,7 +38,7 @@ import {
   ZSTD_SUFFIX,
 } from '../../bundle/index.ts';
 import { BundleBounds, type BundleBudget } from '../../bundle/bounds.ts';
-import { InternalError } from '../../errors.ts';
+import { InternalError, KvbError } from '../../errors.ts';
 import type { Graph } from '../../graph/index.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
@@ -78,6 +78,11 @@ export interface OpenBundleOptions {
    */
   file?: string;
   segments?: { segmentBytes?: number; poolSize?: number };
+  /**
+   * Receives the stored bytes of every entry but the chunks (header, graph, objects, exports, indexes, trailer)
+   * as they are read, before they are parsed: `push` uploads them as they are.
+   */
+  onEntryBytes?: (path: string, stored: Buffer) => void;
 }
 
 /** Everything but the volume data, read fully; `objects[].source` is the entry path. */
@@ -283,6 +288,7 @@ class TarBundleReader implements BundleReader {
   readonly #source: string | undefined;
   readonly #skipGraph: boolean;
   readonly #verifyChunks: 'stored' | 'size';
+  readonly #onEntryBytes: ((path: string, stored: Buffer) => void) | undefined;
   /** Positions in a gzipped input are not positions in the file. */
   readonly #gzipped: boolean;
   readonly #seen: TrailerEntry[] = [];
@@ -319,6 +325,7 @@ class TarBundleReader implements BundleReader {
     this.#source = options.source;
     this.#skipGraph = options.skipGraph ?? false;
     this.#verifyChunks = options.verifyChunks ?? 'stored';
+    this.#onEntryBytes = options.onEntryBytes;
     this.#done = done;
     // Errors reach the caller through the entry iterator; this only keeps the rejection handled.
     this.#done.catch(() => {});
@@ -527,6 +534,7 @@ class TarBundleReader implements BundleReader {
     this.#current = undefined;
     const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (bytes.byteLength !== size) throw this.#fatal({ code: 'truncated', entry: path, message: 'truncated entry' });
+    this.#onEntryBytes?.(path, bytes);
     if (record) this.#seen.push({ path, size, sha256: createHash('sha256').update(bytes).digest('hex') });
     return bytes;
   }
@@ -817,6 +825,11 @@ class TarBundleReader implements BundleReader {
 
   #readFailure(error: unknown): Error {
     if (error instanceof Error && 'problem' in error) return error;
+    // A source that reports its own failure in one line (a registry blob that fails its digest, a refused request).
+    if (error instanceof KvbError) {
+      this.close();
+      return error;
+    }
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown } | null)?.code;
     const truncated = /unexpected end/i.test(message) || code === 'Z_BUF_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE';

@@ -45,7 +45,7 @@ import type { ObjectRef } from '../../model/object-ref.ts';
 import type { ChunkStore } from '../chunks/chunker.ts';
 import { zstdEncodeSync, type EncodedChunk } from '../chunks/codec.ts';
 import type { LentBytes } from './bundle-reader.ts';
-import { END_OF_ARCHIVE, padding, tarHeaderBlocks } from './tar-header.ts';
+import { bundleMtime, END_OF_ARCHIVE, padding, tarHeaderBlocks } from './tar-header.ts';
 
 export interface BundleWriterOptions {
   /** Keep export records' `token`; without it the token is dropped before writing. */
@@ -156,7 +156,7 @@ class TarBundleWriter implements BundleWriter {
       const problem = schemaProblem(`header.${BUNDLE_FORMAT_VERSION}`, path, header);
       if (problem) throw problemError(problem);
       this.#header = canonicalHeader(header);
-      this.#mtime = new Date(Math.max(0, Math.floor(Date.parse(header.createdAt) / 1000)) * 1000);
+      this.#mtime = new Date(bundleMtime(header.createdAt) * 1000);
       // The header stays plain JSON: a reader learns the version before anything else.
       await this.#writeJson(path, this.#header, { compress: false });
     });

@@ -30,6 +30,24 @@ export function tarHeaderBlocks(header: TarFileHeader): Buffer {
   return Buffer.concat([paxHeader, pax, padding(pax.byteLength), real]);
 }
 
+/**
+ * The mtime every entry of a bundle carries: the header's `createdAt` in whole seconds since the epoch (0 when it
+ * is not a date), so the same content always gives the same bytes.
+ */
+export function bundleMtime(createdAt: unknown): number {
+  const seconds = Math.floor(Date.parse(String(createdAt)) / 1000);
+  return Number.isFinite(seconds) ? Math.max(0, seconds) : 0;
+}
+
+/** The mtime of a bundle whose header entry holds `header` (JSON); 0 when it cannot be read. */
+export function bundleMtimeOfHeader(header: Uint8Array): number {
+  try {
+    return bundleMtime((JSON.parse(Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString('utf8')) as { createdAt?: unknown }).createdAt);
+  } catch {
+    return 0;
+  }
+}
+
 /** Zero bytes that pad a body of `size` bytes to a whole number of blocks. */
 export function padding(size: number): Buffer {
   const rest = size % BLOCK;
