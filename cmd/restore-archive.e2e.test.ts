@@ -4,19 +4,20 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { dataPath } from '../src/bundle/index.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
-import type { ClusterClient } from '../src/io/cluster/client.ts';
-import { adminClient, createNamespace, createObjects, eventually, locateControlPlane, runCli, type ControlPlane } from '../src/testing/e2e-cluster.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
-import { connect as connectSimulator, type ControlPlane as SimulatedPlane } from '../scripts/e2e/cluster.ts';
-import { fileDigests, pvcKey, served, SIM_DISK_SIZE, simFiles, uploads, volumeDigest } from '../scripts/e2e/simulator.ts';
+import { connect as connectClient } from '../src/io/cluster/client.ts';
+import { runCli } from '../src/testing/run-cli.ts';
+import { createObjects, eventually } from '../scripts/e2e/cluster.ts';
+import { E2eSession } from '../scripts/e2e/fixtures.ts';
+import { fileDigests, pvcKey, served, simAnnotations, simFiles, uploads, volumeDigest } from '../scripts/e2e/simulator.ts';
 import { goodV1alpha1Fixtures, writeFixture } from '../scripts/make-bad-bundles.ts';
 
-const work = makeTempDir('kvb-restore-archive-e2e-');
+const session = new E2eSession('kvb-restore-archive-e2e-');
+const work = session.work;
 /** What the filesystem claim holds: text, an empty file, a nested directory, a name with a space. */
 const FILES: Record<string, string> = {
   'hello.txt': 'hello from a filesystem volume\n',
@@ -25,9 +26,6 @@ const FILES: Record<string, string> = {
   'data/notes with space.md': '# notes\n'.repeat(500),
 };
 const DISK_SIZE = 3 * 1024 * 1024 + 4321;
-let plane: ControlPlane;
-let sim: SimulatedPlane;
-let client: ClusterClient;
 
 const target = (resource: string, group: string, version: string, namespace: string, name?: string) =>
   ({ group, version, resource, namespace, ...(name === undefined ? {} : { name }) }) as const;
@@ -47,7 +45,7 @@ const vm: KubeObject = {
   metadata: { name: 'vmf' },
   spec: {
     runStrategy: 'Halted',
-    dataVolumeTemplates: [{ metadata: { name: 'vmf-disk', annotations: { [SIM_DISK_SIZE]: String(DISK_SIZE) } }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } }],
+    dataVolumeTemplates: [{ metadata: { name: 'vmf-disk', annotations: simAnnotations({ diskSize: DISK_SIZE }) }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } }],
     template: {
       spec: {
         domain: { devices: { disks: [{ name: 'root', disk: {} }], filesystems: [{ name: 'shared', virtiofs: {} }] }, resources: { requests: { memory: '64Mi' } } },
@@ -60,36 +58,32 @@ const vm: KubeObject = {
   },
 } as unknown as KubeObject;
 
-async function get(group: string, version: string, resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
-  return client.callOptional<KubeObject>({ target: { verb: 'get', ...target(resource, group, version, namespace, name) } });
-}
+/** The tool's own client, for reads that may find nothing and deletes by resource. */
+const client = () => connectClient({ kubeconfig: session.plane.kubeconfig });
 
-before(async () => {
-  plane = await locateControlPlane();
-  sim = await connectSimulator();
-  client = adminClient(plane);
-});
+async function get(group: string, version: string, resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+  return client().callOptional<KubeObject>({ target: { verb: 'get', ...target(resource, group, version, namespace, name) } });
+}
 
 describe('export --with-data and restore of a filesystem claim', () => {
   it('carries the claim as an archive and restores it through CDI archive upload: the same files come back, the disk byte-identical', async () => {
-    const ns = `fs-archive-${process.pid}`.slice(0, 63);
-    await createNamespace(client, ns);
-    await createObjects(client, ns, [filesystemClaim, vm]);
+    const ns = await session.freshNamespace('fs-archive');
+    await createObjects(session.kc, ns, [filesystemClaim, vm]);
     await eventually('the disk DataVolume Succeeded and the claim Bound', async () => {
       const dv = await get('cdi.kubevirt.io', 'v1beta1', 'datavolumes', ns, 'vmf-disk');
       const pvc = await get('', 'v1', 'persistentvolumeclaims', ns, 'vmf-files');
       return (dv?.status as { phase?: string } | undefined)?.phase === 'Succeeded' && (pvc?.status as { phase?: string } | undefined)?.phase === 'Bound' ? true : undefined;
     });
-    const original = await volumeDigest(sim, pvcKey(ns, 'vmf-files'));
+    const original = await volumeDigest(session.plane, pvcKey(ns, 'vmf-files'));
     assert.deepEqual(original.files, fileDigests(FILES), 'the simulator holds the annotated files');
-    const disk = await volumeDigest(sim, pvcKey(ns, 'vmf-disk'));
+    const disk = await volumeDigest(session.plane, pvcKey(ns, 'vmf-disk'));
     assert.equal(disk.size, DISK_SIZE);
     assert.equal(disk.files, undefined, 'a DataVolume disk is a disk image, not files');
 
     const output = join(work, 'fs.kvb');
-    const exported = await runCli(['export', 'vmf', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--with-data', '--output-file', output, '-v=1']);
+    const exported = await runCli(['export', 'vmf', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--snapshot', '--export', '--with-data', '--output-file', output, '-v=1'], { offline: false });
     assert.equal(exported.code, 0, exported.stderr);
-    const files = (await served(sim, ns)).filter((s) => s.volume === 'vmf-files').map((s) => s.file);
+    const files = (await served(session.plane, ns)).filter((s) => s.volume === 'vmf-files').map((s) => s.file);
     assert.deepEqual([...new Set(files)], ['disk.tar.gz'], 'KubeVirt offers the claim only as an archive');
     const inspected = await runCli(['inspect', output, '-o', 'json']);
     assert.equal(inspected.code, 0, inspected.stderr);
@@ -99,7 +93,7 @@ describe('export --with-data and restore of a filesystem claim', () => {
 
     // Delete what was exported, so the restore has to bring it back.
     for (const [group, version, resource, name] of [['kubevirt.io', 'v1', 'virtualmachines', 'vmf'], ['', 'v1', 'persistentvolumeclaims', 'vmf-files']] as const) {
-      await client.call({ target: { verb: 'delete', ...target(resource, group, version, ns, name) } });
+      await client().call({ target: { verb: 'delete', ...target(resource, group, version, ns, name) } });
     }
     await eventually('the VM, its DataVolume and both claims are gone', async () => {
       const left = await Promise.all([
@@ -111,7 +105,7 @@ describe('export --with-data and restore of a filesystem claim', () => {
       return left.every((object) => object === undefined) ? true : undefined;
     }, 60_000);
 
-    const restored = await runCli(['restore', '-f', output, '--kubeconfig', plane.kubeconfig, '--wait', '--timeout', '120']);
+    const restored = await runCli(['restore', '-f', output, '--kubeconfig', session.plane.kubeconfig, '--wait', '--timeout', '120'], { offline: false });
     assert.equal(restored.code, 0, restored.stderr);
     assert.match(restored.stderr, /uploading \d+ bytes \(archive, unpacked by CDI into the claim\) into .*\/vmf-files/);
 
@@ -120,17 +114,17 @@ describe('export --with-data and restore of a filesystem claim', () => {
     const claim = await get('', 'v1', 'persistentvolumeclaims', ns, 'vmf-files');
     assert.equal(claim?.metadata.annotations?.['cdi.kubevirt.io/storage.contentType'], 'archive');
 
-    const [upload] = (await uploads(sim, ns)).filter((u) => u.pvc === 'vmf-files');
+    const [upload] = (await uploads(session.plane, ns)).filter((u) => u.pvc === 'vmf-files');
     assert.equal(upload?.contentType, 'archive');
     assert.equal(upload?.path, '/v1beta1/upload-archive', 'the proxy handed the upload to the archive handler');
     assert.deepEqual(upload?.files, fileDigests(FILES), 'the tar unpacked to the same files');
-    const back = await volumeDigest(sim, pvcKey(ns, 'vmf-files'));
+    const back = await volumeDigest(session.plane, pvcKey(ns, 'vmf-files'));
     assert.deepEqual(back.files, fileDigests(FILES), 'the restored claim holds the same files with the same digests');
     assert.equal(back.sha256, original.sha256, 'and the same tree, byte for byte');
 
-    const [diskUpload] = (await uploads(sim, ns)).filter((u) => u.pvc === 'vmf-disk');
+    const [diskUpload] = (await uploads(session.plane, ns)).filter((u) => u.pvc === 'vmf-disk');
     assert.equal(diskUpload?.contentType, 'kubevirt');
-    const diskBack = await volumeDigest(sim, pvcKey(ns, 'vmf-disk'));
+    const diskBack = await volumeDigest(session.plane, pvcKey(ns, 'vmf-disk'));
     assert.deepEqual([diskBack.size, diskBack.sha256], [disk.size, disk.sha256], 'the disk is restored byte-identical');
   });
 });
@@ -162,13 +156,13 @@ describe('restore of a v1alpha1 bundle carrying a disk.tar.gz', () => {
     const path = dataPath('ns1', 'disk1', 'tar.gz');
     const bundle = join(work, 'v1alpha1-archive.tar.gz');
     writeFileSync(bundle, await writeFixture({ ...fixture, exports: [{ ...record, data: [{ volume: 'disk1', format: 'tar.gz', path, size: archive.byteLength }] }], data: [{ path, bytes: archive }] }));
-    const ns = `fs-v1alpha1-${process.pid}`.slice(0, 63);
-    const result = await runCli(['restore', '-f', bundle, '--kubeconfig', plane.kubeconfig, '--target-namespace', ns, '--seed', ns, '--timeout', '60']);
+    const ns = session.unusedNamespace('fs-v1alpha1');
+    const result = await runCli(['restore', '-f', bundle, '--kubeconfig', session.plane.kubeconfig, '--target-namespace', ns, '--seed', ns, '--timeout', '60'], { offline: false });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /uploading \d+ bytes \(tar\.gz, unpacked by CDI into the claim\) into .*\/disk1/);
-    const [upload] = await uploads(sim, ns);
+    const [upload] = await uploads(session.plane, ns);
     assert.deepEqual([upload?.contentType, upload?.receivedBytes], ['archive', archive.byteLength], 'the tar.gz went to the proxy as it is');
     assert.deepEqual(upload?.files, fileDigests(FILES));
-    assert.deepEqual((await volumeDigest(sim, pvcKey(ns, 'disk1'))).files, fileDigests(FILES));
+    assert.deepEqual((await volumeDigest(session.plane, pvcKey(ns, 'disk1'))).files, fileDigests(FILES));
   });
 });

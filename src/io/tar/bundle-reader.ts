@@ -342,7 +342,7 @@ class TarBundleReader implements BundleReader {
 
   async *dataEntries(): AsyncGenerator<DataEntry, void, undefined> {
     await this.metadata();
-    if (this.#dataStarted) throw new Error('dataEntries() may be iterated only once');
+    if (this.#dataStarted) throw new InternalError('dataEntries() may be iterated only once');
     this.#dataStarted = true;
     for (;;) {
       const data = await this.#nextData();
@@ -357,7 +357,7 @@ class TarBundleReader implements BundleReader {
 
   async finish(): Promise<Trailer> {
     await this.metadata();
-    if (this.#finished) throw new Error('finish() may be called only once');
+    if (this.#finished) throw new InternalError('finish() may be called only once');
     this.#finished = true;
     // Data the caller did not iterate (or left by breaking out of the loop) is still read and checked.
     for (let data = await this.#nextData(); data; data = await this.#nextData()) await data.drain();
