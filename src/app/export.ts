@@ -19,6 +19,14 @@ import { closure, planQuiesce, selectRoots, virtualMachinesOf, withRevisionNames
 import { installInterrupt, type Interrupt } from './interrupt.ts';
 import { describeOutcome, planVolumes, writeVolumeData, type VolumePlan } from './export-data.ts';
 import { readPartialExport, replayPartialExport, type PartialExport } from './export-resume.ts';
+import type { IncrementalContext } from './export-incremental.ts';
+import { closeChain, scanBundle, type ScannedBundle } from './chain-input.ts';
+
+/** The backups of an --incremental run, once they are ready: what the bundle's header, records and data come from. */
+interface IncrementalBackups {
+  context: IncrementalContext;
+  runs: Awaited<ReturnType<typeof import('./export-incremental.ts').startBackups>>;
+}
 
 // Loaded only here, so that offline commands never load @kubernetes/client-node.
 type Cluster = typeof import('../io/cluster/index.ts');
@@ -66,6 +74,8 @@ function checkFlags(options: ExportOptions): void {
   if (options.unfreezeTimeoutSeconds <= 0) throw new UsageError('--unfreeze-timeout must be positive: 0 would disable the guest\'s safety thaw');
   if (options.resume && !options.withData) throw new UsageError('--resume needs --with-data (only volume data is resumed)');
   if (options.resume && options.outputFile === '-') throw new UsageError('--resume needs --output-file <path>: a stream to stdout cannot be continued');
+  if (options.base !== undefined && !options.incremental) throw new UsageError('--base needs --incremental');
+  if (options.incremental && options.resume) throw new UsageError('--incremental cannot be combined with --resume (an interrupted incremental run is followed by a full one)');
   if (!Number.isSafeInteger(options.parallel) || options.parallel < 1 || options.parallel > MAX_PARALLEL) throw new UsageError(`--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
 }
 
@@ -136,15 +146,18 @@ class ExportRun {
       this.#printPlan(refs, roots, vms, facts);
       return;
     }
+    // The base is read through (and its digest computed) before anything changes on the cluster.
+    const base = options.base !== undefined ? await scanBundle(options.base, { keepChunks: false }) : undefined;
     // Opened before anything changes on the cluster: a refused terminal or an unwritable path fails first.
-    const output = options.withData && options.outputFile !== '-' ? await this.#openResumable() : await openOutput(options.outputFile, this.#streams, { binary: true });
+    const output = options.withData && options.outputFile !== '-' && !options.incremental ? await this.#openResumable() : await openOutput(options.outputFile, this.#streams, { binary: true });
     try {
       try {
-        if (options.snapshot) await this.#snapshotAll(vms);
-        if (options.export) await this.#exportAll(vms);
-        const plans = options.withData ? this.#planData(vms) : [];
+        const backups = options.incremental ? await this.#startIncremental(vms, discovery.index, base) : undefined;
+        if (options.snapshot && !backups) await this.#snapshotAll(vms);
+        if (options.export && !backups) await this.#exportAll(vms);
+        const plans = options.withData && !backups ? this.#planData(vms) : [];
         if (output instanceof ResumableOutput) await output.startJournal(this.#journalHeader(namespace, vms));
-        await this.#writeBundle(output, discovery.index, refs, vms, facts, { namespaces, names: options.names, selector: options.selector }, plans);
+        await this.#writeBundle(output, discovery.index, refs, vms, facts, { namespaces, names: options.names, selector: options.selector }, plans, backups);
         await output.commit();
       } catch (error) {
         await output.abort();
@@ -154,7 +167,41 @@ class ExportRun {
     } finally {
       await this.#thaw();
       await this.#cleanup();
+      if (base) await closeChain([base]);
     }
+  }
+
+  /**
+   * `--incremental`: one pull-mode backup per VM through KubeVirt's backup API (export-incremental.ts), or undefined
+   * after one warning line when the API or changed block tracking cannot serve them (the run is then a full
+   * snapshot + export).
+   */
+  async #startIncremental(vms: VmRun[], index: ObjectIndex, base: ScannedBundle | undefined): Promise<IncrementalBackups | undefined> {
+    const incremental = await import('./export-incremental.ts');
+    const objects = vms.map((run) => ({ ref: run.vm, object: index.get(run.vm) as KubeObject }));
+    const unsupported = await incremental.incrementalUnsupported(this.#cluster, this.#client, objects.map((o) => o.object), this.#signal);
+    if (unsupported) {
+      this.#note(`warning: --incremental: ${unsupported}; making a full export (snapshot, export, data) instead`);
+      return undefined;
+    }
+    const context: IncrementalContext = {
+      cluster: this.#cluster,
+      client: this.#client,
+      runId: this.#runId,
+      signal: this.#signal,
+      base,
+      skipQuiesce: this.#options.quiesce === 'never',
+      ttlSeconds: this.#options.exportTtlSeconds,
+      exportTimeoutSeconds: this.#options.exportTimeoutSeconds,
+      parallel: this.#options.parallel,
+      includeToken: this.#options.includeToken,
+      note: (message) => this.#note(message),
+      verbose: (message) => this.#verbose(message),
+      registerCleanup: (what, run) => this.#registerCleanup(what, run),
+      onRequest: () => void this.exportServerRequests++,
+    };
+    const runs = await incremental.startBackups(context, objects);
+    return { context, runs };
   }
 
   /**
@@ -382,7 +429,9 @@ class ExportRun {
     facts: SourceCluster,
     selection: { namespaces: string[] | undefined; names: string[]; selector: string | undefined },
     plans: VolumePlan[],
+    backups?: IncrementalBackups,
   ): Promise<void> {
+    const incremental = backups ? await import('./export-incremental.ts') : undefined;
     const { createBundleWriter } = await import('../io/tar/bundle-writer.ts');
     const byVm = new Map(vms.map((run) => [refKey(run.vm), run]));
     const objects = refs
@@ -394,7 +443,7 @@ class ExportRun {
       .sort((a, b) => compareRefs(a.ref, b.ref));
     const exported = new ObjectIndex(objects.map(({ object }) => ({ object })));
     const graph = buildGraph(exported);
-    const records = vms.flatMap((run) => (run.record ? [run.record] : [])).sort((a, b) => (a.namespace + '\u0000' + a.vmName < b.namespace + '\u0000' + b.vmName ? -1 : 1));
+    const records = (backups && incremental ? incremental.recordsOf(backups.runs) : vms.flatMap((run) => (run.record ? [run.record] : []))).sort((a, b) => (a.namespace + '\u0000' + a.vmName < b.namespace + '\u0000' + b.vmName ? -1 : 1));
     const sel: Selection = {};
     if (selection.namespaces) sel.namespaces = selection.namespaces;
     else sel.allNamespaces = true;
@@ -409,6 +458,7 @@ class ExportRun {
       selection: sel,
       contents: { objects: objects.length, exports: records.length, data: records.reduce((n, r) => n + r.data.length, 0) },
     };
+    if (backups && incremental) header.backup = incremental.backupInfo(backups.runs, backups.context.base);
     const writer = createBundleWriter(output.stream, { includeToken: this.#options.includeToken, end: this.#options.outputFile !== '-' });
     try {
       await writer.writeHeader(header);
@@ -421,6 +471,10 @@ class ExportRun {
         await journal.flush();
       }
       if (plans.length > 0) await this.#writeData(writer, plans, journal);
+      if (backups && incremental) {
+        const outcomes = await incremental.writeBackupData(backups.context, writer, backups.runs);
+        for (const outcome of outcomes) this.#verbose(incremental.describeBackupOutcome(outcome));
+      }
       await writer.finish();
     } catch (error) {
       // Past the journal, every complete entry reaches the partial file for --resume; before it, nothing is kept.

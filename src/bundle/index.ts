@@ -11,6 +11,9 @@ export {
   BUNDLE_FORMAT_VERSION,
   READABLE_FORMAT_VERSIONS,
   sortKeysDeep,
+  type BackupInfo,
+  type BackupType,
+  type BackupVm,
   type BundleContents,
   type BundleHeader,
   type ExportDataItem,
@@ -59,6 +62,7 @@ export { SCHEMA_NAMES, schemaErrors, type SchemaName } from './validators.ts';
 export {
   canonicalVolumeIndex,
   chunkSizeFor,
+  hasBaseExtents,
   DEFAULT_CHUNK_SIZE,
   isSha256Hex,
   isValidChunkSize,
@@ -80,3 +84,14 @@ export {
 } from './volume-index.ts';
 export { isAllZero } from './zero.ts';
 export { VolumeAccounting, type DataUsage, type VolumeUsage } from './volume-accounting.ts';
+export {
+  bundleDigest,
+  checkChain,
+  chunkHolders,
+  incrementalVolumePlan,
+  mergedHeader,
+  mergedIndex,
+  type ChainLink,
+  type ChunkPlan,
+  type MapExtent,
+} from './chain.ts';
