@@ -47,7 +47,6 @@ function builder(yargs: Argv) {
     .implies('resume', 'with-data')
     .implies('include-token', 'export')
     .implies('base', 'incremental')
-    .conflicts('incremental', 'resume')
     .example('$0 export vm1 -n prod --output-file vm1.kvb', 'Export the manifests and dependencies of one VM')
     .example('$0 export -n prod -l app=db --snapshot --export --output-file db.kvb', 'Quiesce, snapshot and export the VMs labelled app=db')
     .example('$0 export vm1 --snapshot --export --with-data --output-file - > vm1.kvb', 'A self-contained bundle with the volume data, to stdout')

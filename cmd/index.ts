@@ -4,6 +4,7 @@ import { completionCommand } from './completion.ts';
 import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
+import { mergeCommand } from './merge.ts';
 import { rbacCommand } from './rbac.ts';
 import { restoreCommand } from './restore.ts';
 import { transformCommand } from './transform.ts';
@@ -17,6 +18,7 @@ export const commands = [
   graphCommand,
   inspectCommand,
   validateCommand,
+  mergeCommand,
   rbacCommand,
   versionCommand,
   completionCommand,

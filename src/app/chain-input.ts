@@ -1,10 +1,11 @@
 // The bundles of an incremental chain, each read once to its trailer: header, volume indexes, where its chunks are, its digest.
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { bundleDigest, checkChain, chunkHolders, type ChainLink } from '../bundle/index.ts';
 import { ChunkCollector, type ChunkSource } from '../io/chunks/chunk-source.ts';
+import { looksLikeBundle } from '../io/files/read-input.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
 
 /** One bundle of a chain, read through: what the chain checks need, and its chunks found again by position. */
@@ -31,7 +32,8 @@ export async function scanBundle(file: string, options: { keepChunks: boolean } 
     for await (const entry of reader.dataEntries()) {
       if (entry.kind === 'chunk') {
         chunks.add(entry.sha256);
-        if (options.keepChunks && entry.position >= 0) await collector.add(entry);
+        // From a plain tar file the collector keeps positions; from a gzipped one it spools the stored bytes.
+        if (options.keepChunks) await collector.add(entry);
         else await entry.skip();
       } else if (entry.kind === 'index') indexes.push(entry.index);
     }
@@ -42,6 +44,19 @@ export async function scanBundle(file: string, options: { keepChunks: boolean } 
     throw error;
   } finally {
     reader.close();
+  }
+}
+
+/** True when the file starts like a bundle (gzip or tar), so several `-f` name a chain rather than manifests. */
+export async function isBundleFile(file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return looksLikeBundle(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
   }
 }
 
