@@ -214,7 +214,9 @@ export async function writeBackupData(context: IncrementalContext, writer: Bundl
   const { cluster } = context;
   const baseIndexes = new Map((context.base?.indexes ?? []).map((index) => [`${index.namespace}/${index.volume}`, index]));
   const baseChunks = new Map<string, DataExtent>();
-  for (const index of baseIndexes.values()) for (const extent of index.extents) if (!isZeroExtent(extent)) baseChunks.set(extent.sha256, extent);
+  // Only a bundle that records its base (an Incremental one) may reference the base's chunks.
+  const referencesBase = backupInfo(runs, context.base).type === 'Incremental';
+  if (referencesBase) for (const index of baseIndexes.values()) for (const extent of index.extents) if (!isZeroExtent(extent)) baseChunks.set(extent.sha256, extent);
   const outcomes: BackupVolumeOutcome[] = [];
   for (const run of runs) {
     const session = cluster.openSession({ token: run.token, ca: run.ready.ca, url: run.ready.volumes[0]?.dataEndpoint ?? 'https://localhost', maxSockets: context.parallel, signal: context.signal, onRequest: context.onRequest });

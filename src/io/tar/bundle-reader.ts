@@ -593,7 +593,10 @@ class TarBundleReader implements BundleReader {
         continue;
       }
       // An incremental's unchanged chunk: stored by an earlier bundle of the chain, checked where it is read.
-      if (extent.base) continue;
+      if (extent.base) {
+        if (!this.#header?.backup?.base) return { code: 'index-base', entry: path, message: `extent at offset ${extent.offset} is in the base, but the header names no base bundle` };
+        continue;
+      }
       const chunk = this.#chunks.get(extent.sha256);
       if (!chunk) return { code: 'chunk-missing', entry: path, message: `names chunk ${extent.sha256} (offset ${extent.offset}), which the bundle does not hold before this index` };
       if (chunk.size !== extent.stored.size) {
