@@ -143,3 +143,21 @@ export function virtualMachinesOf(refs: readonly ObjectRef[], index: ObjectIndex
 function plain(ref: ObjectRef): ObjectRef {
   return { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
 }
+
+/** Annotations recording, on each exported VM, how its snapshot was taken. */
+export const RecordAnnotations = {
+  quiesced: 'kubectl-kvbackup/quiesced',
+  snapshot: 'kubectl-kvbackup/snapshot',
+  sourceIndications: 'kubectl-kvbackup/source-indications',
+} as const;
+
+/** The VM with how its snapshot was taken (its name, whether the guest was frozen, KubeVirt's source indications). */
+export function withSnapshotRecord(vm: KubeObject, snapshot: { snapshotName: string; sourceIndications: readonly { indication: string }[] }, quiesced: boolean): KubeObject {
+  const annotations = {
+    ...(vm.metadata.annotations ?? {}),
+    [RecordAnnotations.quiesced]: String(quiesced),
+    [RecordAnnotations.snapshot]: snapshot.snapshotName,
+    [RecordAnnotations.sourceIndications]: snapshot.sourceIndications.map((s) => s.indication).join(','),
+  };
+  return { ...vm, metadata: { ...vm.metadata, annotations } };
+}

@@ -1,7 +1,7 @@
 // `merge`: an incremental chain made into the equivalent full bundle, offline, chunk by chunk (each verified, copied verbatim).
 
 import { createReadStream } from 'node:fs';
-import { mergedHeader, mergedIndex } from '../bundle/index.ts';
+import { headerTime, mergedHeader, mergedIndex } from '../bundle/index.ts';
 import { UsageError } from '../errors.ts';
 import { readVolume } from '../io/chunks/read-volume.ts';
 import type { ChunkSource } from '../io/chunks/chunk-source.ts';
@@ -37,7 +37,7 @@ export async function runMerge(options: MergeOptions, streams: StdStreams): Prom
     reader.close();
     output = await openOutput(options.outputFile, streams, { binary: true });
     const writer = createBundleWriter(output.stream, { end: options.outputFile !== '-', includeToken: true });
-    await writer.writeHeader(mergedHeader(chain, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), TOOL_VERSION));
+    await writer.writeHeader(mergedHeader(chain, headerTime(new Date()), TOOL_VERSION));
     await writer.writeGraph(metadata.graph);
     for (const [i, sourced] of metadata.objects.entries()) await writer.writeObject(metadata.refs[i] as (typeof metadata.refs)[number], sourced.object);
     for (const record of metadata.exports) await writer.writeExport(record);

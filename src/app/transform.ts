@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, volumeIndexPath, type BundleHeader, type ExportRecord } from '../bundle/index.ts';
+import { bundleHeader, volumeIndexPath, type ExportRecord } from '../bundle/index.ts';
 import { InputError, KvbError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { JsonValue, KubeObject } from '../model/kube-object.ts';
@@ -19,7 +19,6 @@ import { createGunzip } from 'node:zlib';
 import { renderObjects, toJson } from '../io/term/render.ts';
 import { startTask } from '../io/term/progress.ts';
 import { note, type StdStreams } from '../io/term/streams.ts';
-import { TOOL_VERSION } from '../version.ts';
 import { loadInput, releaseObjects, type LoadedInput } from './load-input.ts';
 import type { TransformCommandOptions, TransformFlags } from './options.ts';
 
@@ -120,8 +119,17 @@ async function writeBundle(
   const writer = createBundleWriter(output.stream, { end: outputFile !== '-', includeToken: true });
   try {
     const exports = input.type === 'bundle' ? input.metadata.exports.map((record) => (input.reader.version === 'v1alpha1' ? convertedRecord(record) : record)) : [];
-    const dataCount = exports.reduce((count, record) => count + record.data.length, 0);
-    await writer.writeHeader(transformedHeader(input, reportOptions, options, { objects: objects.length, exports: exports.length, data: dataCount }));
+    const previous = input.type === 'bundle' ? input.metadata.header : undefined;
+    await writer.writeHeader(
+      bundleHeader({
+        createdAt: previous?.createdAt ?? MANIFESTS_CREATED_AT,
+        source: previous?.source,
+        selection: previous?.selection ?? {},
+        transformed: { seed: options.seed, options: reportOptions, rules: [...RULE_NAMES] },
+        objects: objects.length,
+        exports,
+      }),
+    );
     await writer.writeGraph(buildGraph(ObjectIndex.of(objects)));
     const written = startTask('transform: objects written', { unit: 'items', total: objects.length }, streams.stderr);
     for (const object of objects) {
@@ -196,26 +204,6 @@ function convertedRecord(record: ExportRecord): ExportRecord {
     ...record,
     data: record.data.map((item) => ({ volume: item.volume, format: item.format === 'tar.gz' ? 'archive' : 'raw', path: volumeIndexPath(record.namespace, item.volume) })),
   };
-}
-
-function transformedHeader(
-  input: LoadedInput,
-  reportOptions: TransformReport['options'],
-  options: TransformOptionsInput,
-  contents: BundleHeader['contents'],
-): BundleHeader {
-  const previous = input.type === 'bundle' ? input.metadata.header : undefined;
-  const header: BundleHeader = {
-    format: FORMAT_NAME,
-    formatVersion: BUNDLE_FORMAT_VERSION,
-    toolVersion: TOOL_VERSION,
-    createdAt: previous?.createdAt ?? MANIFESTS_CREATED_AT,
-    selection: previous?.selection ?? {},
-    transformed: { seed: options.seed, options: reportOptions, rules: [...RULE_NAMES] },
-    contents,
-  };
-  if (previous?.source) header.source = previous.source;
-  return header;
 }
 
 function summarize(summary: TransformSummary, streams: StdStreams): void {

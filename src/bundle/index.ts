@@ -28,6 +28,7 @@ export {
   type TransformInfo,
 } from './documents.ts';
 export { formatInspect } from './format-inspect.ts';
+export { bundleHeader, exportSelection, headerTime, type HeaderFields } from './header.ts';
 export { summarizeGraph, type GraphSummary } from './graph-summary.ts';
 export { buildInspectResult, type InspectExport, type InspectInput, type InspectLinks, type InspectObject, type InspectResult } from './inspect-result.ts';
 export { encodeJson } from './json.ts';
