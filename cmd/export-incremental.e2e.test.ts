@@ -176,7 +176,8 @@ describe('export --incremental of a 256 MiB disk with 2 × 1 MiB written', () =>
 
   it('refuses a broken chain with one line and exit 1: wrong base, missing link, reordered, an incremental alone', async () => {
     const cases: [string, string[], RegExp][] = [
-      ['missing link', [full, inc2], /does not follow .*full\.kvb: its base is bundle/],
+      ['missing link', [full, inc2], /inc2\.kvb does not follow .*full\.kvb/],
+      ['wrong base (another full bundle of the same VM)', [join(work, 'merged.kvb'), inc1], /inc1\.kvb does not follow .*merged\.kvb: its base is bundle sha256:/],
       ['reordered', [full, inc2, inc1], /does not follow/],
       ['starts with an incremental', [inc1, inc2], /a chain starts with a full backup/],
       ['an incremental alone', [inc2], /incremental/],

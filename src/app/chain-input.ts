@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
-import { bundleDigest, checkChain, chunkHolders, type ChainLink } from '../bundle/index.ts';
+import { bundleDigest, checkChain, checkChainHeaders, chunkHolders, type BundleHeader, type ChainLink } from '../bundle/index.ts';
 import { ChunkCollector, type ChunkSource } from '../io/chunks/chunk-source.ts';
 import { looksLikeBundle } from '../io/files/read-input.ts';
 import { openBundle } from '../io/tar/bundle-reader.ts';
@@ -62,6 +62,11 @@ export async function isBundleFile(file: string): Promise<boolean> {
 
 /** Every file of `-f` read and checked as one chain (oldest first); refused with one line naming the files. */
 export async function readChain(files: readonly string[]): Promise<ScannedBundle[]> {
+  // Headers first: most broken chains (reordered, a missing link, another VM) are refused without reading the data.
+  const headers = [];
+  for (const file of files) headers.push({ source: file, header: await readHeader(file) });
+  const early = checkChainHeaders(headers);
+  if (early) throw new InputError(`not one incremental chain: ${early}`);
   const links: ScannedBundle[] = [];
   try {
     for (const file of files) links.push(await scanBundle(file));
@@ -73,6 +78,17 @@ export async function readChain(files: readonly string[]): Promise<ScannedBundle
   } catch (error) {
     await closeChain(links);
     throw error;
+  }
+}
+
+async function readHeader(file: string): Promise<BundleHeader> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new InputError(`${file}: not a bundle file (a chain is read from files, not pipes)`);
+  const reader = await openBundle(createReadStream(file, { highWaterMark: 64 * 1024 }), { source: file, skipGraph: true });
+  try {
+    return (await reader.metadata()).header;
+  } finally {
+    reader.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkChain, chunkHolders, incrementalVolumePlan, mergedHeader, mergedIndex, type ChainLink } from './chain.ts';
+import { checkChain, checkChainHeaders, chunkHolders, incrementalVolumePlan, mergedHeader, mergedIndex, type ChainLink } from './chain.ts';
 import type { BackupInfo, BundleHeader } from './documents.ts';
 import { volumeIndexProblem, type DataExtent, type VolumeIndex } from './volume-index.ts';
 
@@ -79,6 +79,18 @@ describe('checkChain', () => {
     assert.match(checkChain([full, other((b) => (b.vms[0] = { ...vm('cp1', 'cp0'), name: 'vm2' }))]) ?? '', /backs up other VMs/);
     const resized = { ...inc1, indexes: [{ ...(inc1.indexes[0] as VolumeIndex), size: 4 * MiB }] };
     assert.match(checkChain([full, resized]) ?? '', /volume ns\/disk references chunks of its base, but full\.kvb has it at 3145728 bytes/);
+  });
+});
+
+describe('checkChainHeaders', () => {
+  it('refuses a missing link or a reordered chain from the headers alone, and leaves the digests to checkChain', () => {
+    const [full, inc1, inc2] = chain() as [ChainLink, ChainLink, ChainLink];
+    assert.equal(checkChainHeaders([full, inc1, inc2]), undefined);
+    assert.match(checkChainHeaders([full, inc2]) ?? '', /inc2\.kvb does not follow full\.kvb: it is at chain position 2, full\.kvb at 0/);
+    assert.match(checkChainHeaders([inc1, full]) ?? '', /a chain starts with a full backup/);
+    const otherChain = { ...inc1, header: header({ ...(inc1.header.backup as BackupInfo), base: { digest: digest('9') } }) };
+    assert.equal(checkChainHeaders([full, otherChain]), undefined, 'a wrong base digest needs the bundle read');
+    assert.match(checkChain([full, otherChain]) ?? '', /its base is bundle sha256:999999999999/);
   });
 });
 

@@ -88,6 +88,7 @@ export { VolumeAccounting, type DataUsage, type VolumeUsage } from './volume-acc
 export {
   bundleDigest,
   checkChain,
+  checkChainHeaders,
   chunkHolders,
   incrementalVolumePlan,
   mergedHeader,
