@@ -11,7 +11,8 @@ import { targetOf } from '../src/io/cluster/resource.ts';
 import { adminClient, createNamespace, createObjects, eventually, listNames, locateControlPlane, runCli, startCli, type ControlPlane } from '../src/testing/e2e-cluster.ts';
 import { makeTempDir } from '../src/testing/temp-dir.ts';
 import { connect as connectSimulator, type ControlPlane as SimulatedPlane } from '../scripts/e2e/cluster.ts';
-import { backupTransfers, CBT_LABEL, pvcKey, SIM_DISK_SIZE, SIM_WRITE, SIM_WRITTEN, volumeDigest } from '../scripts/e2e/simulator.ts';
+import { backupTransfers, pvcKey, volumeDigest } from '../scripts/e2e/simulator.ts';
+import { trackedVm, trackingEnabled, writeDisk } from '../src/testing/backup-fixtures.ts';
 
 const work = makeTempDir('kvb-incremental-e2e-');
 const MiB = 1024 * 1024;
@@ -28,49 +29,11 @@ async function namespace(prefix: string): Promise<string> {
   return name;
 }
 
-/** A running VM selected for changed block tracking, with one generated disk of `size` bytes. */
-function trackedVm(name: string, size: number): KubeObject {
-  const disk = `${name}-disk`;
-  return {
-    apiVersion: 'kubevirt.io/v1',
-    kind: 'VirtualMachine',
-    metadata: { name, labels: { ...CBT_LABEL } },
-    spec: {
-      runStrategy: 'Always',
-      dataVolumeTemplates: [
-        { metadata: { name: disk, annotations: { [SIM_DISK_SIZE]: String(size) } }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } },
-      ],
-      template: {
-        spec: {
-          domain: { devices: { disks: [{ name: 'root', disk: {} }] }, resources: { requests: { memory: '64Mi' } } },
-          volumes: [{ name: 'root', dataVolume: { name: disk } }],
-        },
-      },
-    },
-  } as unknown as KubeObject;
-}
-
 async function get(group: string, version: string, resource: string, ns: string, name: string): Promise<KubeObject | undefined> {
   return client.callOptional<KubeObject>({ target: { verb: 'get', group, version, resource, namespace: ns, name } });
 }
 
-/** Waits until the VM runs with changed block tracking Enabled. */
-async function tracked(ns: string, name: string): Promise<void> {
-  await eventually(`VM ${ns}/${name} tracked`, async () => {
-    const vm = await get('kubevirt.io', 'v1', 'virtualmachines', ns, name);
-    return (vm?.status as { changedBlockTracking?: { state?: string } } | undefined)?.changedBlockTracking?.state === 'Enabled' ? true : undefined;
-  }, 60_000);
-}
-
-/** Overwrites ranges of a disk through the simulator's write switch and waits until they are written. */
-async function write(ns: string, pvc: string, value: string): Promise<void> {
-  await client.call({
-    target: { ...targetOf('', 'PersistentVolumeClaim', 'patch', ns, pvc) },
-    body: { metadata: { annotations: { [SIM_WRITE]: value } } },
-    contentType: 'application/merge-patch+json',
-  });
-  await eventually(`${pvc} written`, async () => ((await get('', 'v1', 'persistentvolumeclaims', ns, pvc))?.metadata.annotations?.[SIM_WRITTEN] === value ? true : undefined));
-}
+const write = (ns: string, pvc: string, value: string) => writeDisk(client, ns, pvc, value);
 
 /** Volume bytes the backup data endpoints served in `ns` so far. */
 async function dataBytes(ns: string): Promise<number> {
@@ -117,7 +80,7 @@ describe('export --incremental of a 256 MiB disk with 2 × 1 MiB written', () =>
   before(async () => {
     ns = await namespace('inc');
     await createObjects(client, ns, [trackedVm('vm1', DISK)]);
-    await tracked(ns, 'vm1');
+    await trackingEnabled(client, ns, 'vm1');
   });
 
   it('fetches at most 4 MiB into a bundle of at most 5 MiB, and full + incremental restores the disk exactly', async () => {
@@ -177,7 +140,8 @@ describe('export --incremental of a 256 MiB disk with 2 × 1 MiB written', () =>
   it('refuses a broken chain with one line and exit 1: wrong base, missing link, reordered, an incremental alone', async () => {
     const cases: [string, string[], RegExp][] = [
       ['missing link', [full, inc2], /inc2\.kvb does not follow .*full\.kvb/],
-      ['wrong base (another full bundle of the same VM)', [join(work, 'merged.kvb'), inc1], /inc1\.kvb does not follow .*merged\.kvb: its base is bundle sha256:/],
+      // The merged bundle ends at inc2's checkpoint: refused from the headers (checkpoint order), before any digest.
+      ['wrong base (another full bundle of the same VM)', [join(work, 'merged.kvb'), inc1], /inc1\.kvb: VM .* holds the changes since checkpoint .*, but .*merged\.kvb ends at checkpoint/],
       ['reordered', [full, inc2, inc1], /does not follow/],
       ['starts with an incremental', [inc1, inc2], /a chain starts with a full backup/],
       ['an incremental alone', [inc2], /incremental/],
@@ -233,8 +197,7 @@ describe('export --incremental of a 256 MiB disk with 2 × 1 MiB written', () =>
 describe('export --incremental without changed block tracking', () => {
   it('makes a full snapshot + export with a one-line warning', async () => {
     const ns = await namespace('inc-untracked');
-    const vm = trackedVm('vm1', 2 * MiB);
-    vm.metadata.labels = {};
+    const vm = trackedVm('vm1', 2 * MiB, {});
     await createObjects(client, ns, [vm]);
     await eventually('VMI running', async () => ((await get('kubevirt.io', 'v1', 'virtualmachineinstances', ns, 'vm1'))?.status as { phase?: string } | undefined)?.phase === 'Running' ? true : undefined);
     const output = join(work, 'untracked.kvb');

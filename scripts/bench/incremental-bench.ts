@@ -3,12 +3,12 @@
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeObject } from '../../src/model/kube-object.ts';
-import { connect as connectClient, type ClusterClient } from '../../src/io/cluster/client.ts';
+import { connect as connectClient } from '../../src/io/cluster/client.ts';
 import { targetOf } from '../../src/io/cluster/resource.ts';
-import { createNamespace, createObjects, eventually } from '../../src/testing/e2e-cluster.ts';
+import { trackedVm, trackingEnabled, writeDisk } from '../../src/testing/backup-fixtures.ts';
+import { createNamespace, createObjects } from '../../src/testing/e2e-cluster.ts';
 import type { ControlPlane } from '../e2e/cluster.ts';
-import { backupTransfers, CBT_LABEL, pvcKey, SIM_DISK_SIZE, SIM_WRITE, SIM_WRITTEN, volumeDigest } from '../e2e/simulator.ts';
+import { backupTransfers, pvcKey, volumeDigest } from '../e2e/simulator.ts';
 import type { BenchContext } from './context.ts';
 import { measure } from './measure.ts';
 import { mib, seconds, verdict, type Table } from './report.ts';
@@ -25,11 +25,8 @@ export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): 
   ctx.log(`incremental: a running, tracked VM with a ${mib(disk)} MiB disk in ${ns}`);
   await createNamespace(client, ns);
   try {
-    await createObjects(client, ns, [trackedVm(disk)]);
-    await eventually('changed block tracking Enabled', async () => {
-      const vm = await client.callOptional<KubeObject>({ target: targetOf('kubevirt.io', 'VirtualMachine', 'get', ns, 'vm1') });
-      return (vm?.status as { changedBlockTracking?: { state?: string } } | undefined)?.changedBlockTracking?.state === 'Enabled' ? true : undefined;
-    }, 120_000);
+    await createObjects(client, ns, [trackedVm('vm1', disk)]);
+    await trackingEnabled(client, ns, 'vm1');
     const moved = async () => (await backupTransfers(plane, ns)).reduce((sum, t) => sum + t.dataBytes, 0);
     const exportTo = async (output: string, base?: string) => {
       const before = await moved();
@@ -43,7 +40,7 @@ export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): 
     rows.push(['full', '–', seconds(full.run.wallMs), cpu(full.run.cpuMs), mib(full.bytes), mib(full.size), '']);
     for (const [step, percent] of CHANGED_PERCENT.entries()) {
       const changed = Math.max(1, Math.round((disk / MiB) * (percent / 100)));
-      await write(client, ns, spread(disk, changed, step + 1));
+      await writeDisk(client, ns, 'vm1-disk', spread(disk, changed, step + 1));
       const output = join(ctx.workDir, `incremental-${percent}.kvb`);
       ctx.log(`incremental: ${percent} % changed (${changed} × 1 MiB)`);
       const result = await exportTo(output, chain[chain.length - 1]);
@@ -92,25 +89,4 @@ function spread(disk: number, changed: number, shift: number): string {
   const ranges: string[] = [];
   for (let i = 0; i < changed; i++) ranges.push(`${((Math.floor((i * chunks) / changed) + shift) % chunks) * MiB}:${MiB}`);
   return ranges.join(',');
-}
-
-async function write(client: ClusterClient, ns: string, value: string): Promise<void> {
-  await client.call({ target: targetOf('', 'PersistentVolumeClaim', 'patch', ns, 'vm1-disk'), body: { metadata: { annotations: { [SIM_WRITE]: value } } }, contentType: 'application/merge-patch+json' });
-  await eventually('the write applied', async () => {
-    const pvc = await client.callOptional<KubeObject>({ target: targetOf('', 'PersistentVolumeClaim', 'get', ns, 'vm1-disk') });
-    return pvc?.metadata.annotations?.[SIM_WRITTEN] === value ? true : undefined;
-  }, 60_000);
-}
-
-function trackedVm(disk: number): KubeObject {
-  return {
-    apiVersion: 'kubevirt.io/v1',
-    kind: 'VirtualMachine',
-    metadata: { name: 'vm1', labels: { ...CBT_LABEL } },
-    spec: {
-      runStrategy: 'Always',
-      dataVolumeTemplates: [{ metadata: { name: 'vm1-disk', annotations: { [SIM_DISK_SIZE]: String(disk) } }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } }],
-      template: { spec: { domain: { devices: { disks: [{ name: 'root', disk: {} }] }, resources: { requests: { memory: '64Mi' } } }, volumes: [{ name: 'root', dataVolume: { name: 'vm1-disk' } }] } },
-    },
-  } as unknown as KubeObject;
 }
