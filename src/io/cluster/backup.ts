@@ -191,7 +191,7 @@ export interface ReadyBackup {
 
 /** Waits for the backup's export to be ready (a ClusterError after the deadline, with what it waits for) and reads it. */
 export async function waitForBackup(client: ClusterClient, names: BackupNames, deadline: number, signal?: AbortSignal): Promise<ReadyBackup> {
-  const result = await waitForAll(client, { kind: backupKind, names: new Map([[names.namespace, [names.backupName]]]), labelSelector: `${BACKUP_VM_LABEL}=${names.vmName}`, deadline, progress: backupProgress, signal });
+  const result = await waitForAll(client, { kind: backupKind, names: new Map([[names.namespace, [names.backupName]]]), labelSelector: `${BACKUP_VM_LABEL}=${names.vmName}`, deadline, progress: backupProgress, signal, firstIntervalMs: 250, maxIntervalMs: 1_000 });
   const failure = result.failed[0];
   if (failure) throw new ClusterError(`VirtualMachineBackup ${names.namespace}/${names.backupName} failed: ${failure.reason}`);
   const backup = result.objects.get(`${names.namespace}/${names.backupName}`) as KubeObject;
