@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { CLUSTER_COMPLETION_TIMEOUT_MS } from './complete.ts';
-import { targetOf } from '../src/io/cluster/resource.ts';
-import { adminClient, createNamespace, createObjects, locateControlPlane, type ControlPlane } from '../src/testing/e2e-cluster.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
+import { createObjects } from '../scripts/e2e/cluster.ts';
+import { E2eSession } from '../scripts/e2e/fixtures.ts';
 
 const HOOK = fileURLToPath(new URL('./kubectl_complete-kvbackup.ts', import.meta.url));
-const namespace = `kvb-complete-${process.pid}`;
+const session = new E2eSession('kvbackup-complete-');
+let namespace: string;
 
 function hook(args: string[], env: Record<string, string>): { stdout: string; ms: number } {
   const started = Date.now();
@@ -23,39 +23,32 @@ function hook(args: string[], env: Record<string, string>): { stdout: string; ms
 }
 
 describe('completion from a live cluster', () => {
-  let plane: ControlPlane;
   before(async () => {
-    plane = await locateControlPlane();
-    const client = adminClient(plane);
-    await createNamespace(client, namespace);
+    namespace = await session.freshNamespace('kvb-complete');
     const vm = (name: string) => ({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name }, spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: {} } } } } });
-    await createObjects(client, namespace, [vm('alpha-1'), vm('alpha-2'), vm('beta')]);
-  });
-
-  after(async () => {
-    await adminClient(plane).callOptional({ target: targetOf('', 'Namespace', 'delete', undefined, namespace) });
+    await createObjects(session.kc, namespace, [vm('alpha-1'), vm('alpha-2'), vm('beta')]);
   });
 
   it('offers the namespaces of the cluster for -n', () => {
-    const { stdout } = hook(['export', '-n', 'kvb-complete-'], { KUBECONFIG: plane.kubeconfig });
+    const { stdout } = hook(['export', '-n', 'kvb-complete-'], { KUBECONFIG: session.plane.kubeconfig });
     assert.ok(stdout.split('\n').includes(namespace), stdout);
     assert.match(stdout, /^:4$/m);
   });
 
   it('offers the VMs of the namespace given with -n', () => {
-    const { stdout } = hook(['export', '-n', namespace, 'alp'], { KUBECONFIG: plane.kubeconfig });
+    const { stdout } = hook(['export', '-n', namespace, 'alp'], { KUBECONFIG: session.plane.kubeconfig });
     assert.equal(stdout, 'alpha-1\nalpha-2\n:4\n');
   });
 
   it('offers the kubeconfig contexts for --context', () => {
-    const { stdout } = hook(['restore', '--kubeconfig', plane.kubeconfig, '--context', ''], {});
+    const { stdout } = hook(['restore', '--kubeconfig', session.plane.kubeconfig, '--context', ''], {});
     assert.ok(stdout.split('\n').length > 1, stdout);
     assert.match(stdout, /:4\n$/);
   });
 
   it('offers nothing, within the timeout, when the server does not answer', () => {
     // A port that accepts nothing: 127.0.0.1:9 (discard) is closed on test machines; a blackholed address would also do.
-    const dir = makeTempDir('kvbackup-complete-');
+    const dir = session.work;
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, JSON.stringify({
       apiVersion: 'v1',

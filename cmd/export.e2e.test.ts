@@ -4,42 +4,36 @@ import { gunzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildGraph, graphRoots, missingRequired } from '../src/graph/index.ts';
 import { closure } from '../src/app/export-selection.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import { Kinds } from '../src/model/kinds.ts';
 import { ObjectIndex } from '../src/model/object-index.ts';
 import { describeRef, refKey } from '../src/model/object-ref.ts';
-import type { ClusterClient } from '../src/io/cluster/client.ts';
 import { startFaultProxy } from '../src/testing/fault-proxy.ts';
-import {
-  adminClient,
-  createNamespace,
-  createObjects,
-  eventually,
-  freezes,
-  listNames,
-  locateControlPlane,
-  requestCount,
-  runCli,
-  startCli,
-  type ControlPlane,
-} from '../src/testing/e2e-cluster.ts';
+import { apiRequest, createObjects, eventually, listNames } from '../scripts/e2e/cluster.ts';
+import { condition, E2eSession, type Obj, waitFor } from '../scripts/e2e/fixtures.ts';
+import { freezeRecord, simAnnotations } from '../scripts/e2e/simulator.ts';
+import { runCli, startCli } from '../src/testing/run-cli.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
 import { readWholeBundle } from '../src/testing/read-bundle.ts';
 
-const work = makeTempDir('kvb-export-e2e-');
-let plane: ControlPlane;
-let client: ClusterClient;
-let counter = 0;
+// The namespaces are left for post-mortem; `scripts/control-plane.sh down` removes everything.
+const session = new E2eSession('kvb-export-e2e-', { keepNamespaces: true });
+const { work } = session;
+const cli = (args: readonly string[]) => runCli(args, { offline: false });
 
 /** A fresh namespace per test, so tests never see each other's objects. */
-async function namespace(prefix: string): Promise<string> {
-  const name = `${prefix}-${process.pid}-${++counter}`.slice(0, 63);
-  await createNamespace(client, name);
-  return name;
+const namespace = (prefix: string) => session.freshNamespace(prefix);
+/** Objects created once each; cluster-scoped ones another test made are kept. */
+const create = (ns: string, objects: readonly KubeObject[]) => createObjects(session.kc, ns, objects, { keepExisting: true });
+
+/** `-v` prints `kvbackup: N API requests (…)`: N. */
+function requestCount(stderr: string): number {
+  const match = /kvbackup: (\d+) API requests?/.exec(stderr);
+  if (!match) throw new Error(`no request count in: ${stderr}`);
+  return Number(match[1]);
 }
 
 async function readBundle(path: string) {
@@ -55,7 +49,7 @@ function runningVm(name: string, annotations: Record<string, string> = {}): Kube
     metadata: { name, annotations },
     spec: {
       runStrategy: 'Always',
-      dataVolumeTemplates: [{ metadata: { name: `${name}-disk`, annotations: { 'sim.kvbackup.test/disk-size': '65536' } }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } }],
+      dataVolumeTemplates: [{ metadata: { name: `${name}-disk`, annotations: simAnnotations({ diskSize: 65536 }) }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } }],
       template: {
         spec: {
           domain: { devices: { disks: [{ name: 'disk', disk: {} }] }, resources: { requests: { memory: '64Mi' } } },
@@ -67,17 +61,14 @@ function runningVm(name: string, annotations: Record<string, string> = {}): Kube
 }
 
 async function agentConnected(ns: string, name: string): Promise<void> {
-  await eventually(`VMI ${ns}/${name} running with its agent connected`, async () => {
-    const vmi = await client.callOptional<KubeObject>({ target: { verb: 'get', group: 'kubevirt.io', version: 'v1', resource: 'virtualmachineinstances', namespace: ns, name } });
-    const conditions = ((vmi?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
-    return conditions.some((c) => c.type === 'AgentConnected' && c.status === 'True') ? true : undefined;
-  });
+  const vmi: Obj = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name, namespace: ns } };
+  await waitFor(session.kc, vmi, 'running with its agent connected', (o) => condition(o, 'AgentConnected')?.status === 'True');
 }
 
 /** Asserts every freeze of `ns` was followed by a thaw and nothing in `ns` is frozen now. */
 async function assertAllThawed(ns: string): Promise<void> {
   const record = await eventually(`every guest in ${ns} thawed`, async () => {
-    const current = await freezes(plane);
+    const current = await freezeRecord(session.plane);
     return current.frozen.some((key) => key.startsWith(`${ns}/`)) ? undefined : current;
   }, 5_000);
   const mine = record.calls.filter((call) => call.namespace === ns && call.code < 300);
@@ -88,21 +79,12 @@ async function assertAllThawed(ns: string): Promise<void> {
 
 async function assertNothingLeft(ns: string): Promise<void> {
   await eventually(`no snapshot, export or token Secret left in ${ns}`, async () => {
-    const snapshots = await listNames(client, Kinds.VirtualMachineSnapshot.group, Kinds.VirtualMachineSnapshot.kind, ns);
-    const exports = await listNames(client, Kinds.VirtualMachineExport.group, Kinds.VirtualMachineExport.kind, ns);
-    const secrets = (await listNames(client, '', 'Secret', ns)).filter((name) => name.startsWith('kvbackup-'));
+    const snapshots = await listNames(session.kc, Kinds.VirtualMachineSnapshot, ns);
+    const exports = await listNames(session.kc, Kinds.VirtualMachineExport, ns);
+    const secrets = (await listNames(session.kc, Kinds.Secret, ns)).filter((name) => name.startsWith('kvbackup-'));
     return snapshots.length + exports.length + secrets.length === 0 ? true : undefined;
   }, 10_000);
 }
-
-before(async () => {
-  plane = await locateControlPlane();
-  client = adminClient(plane);
-});
-
-after(() => {
-  // The namespaces are left for post-mortem; `scripts/control-plane.sh down` removes everything.
-});
 
 describe('export of each peer-manifest scenario', () => {
   const files = peerManifestFiles();
@@ -113,30 +95,30 @@ describe('export of each peer-manifest scenario', () => {
     it(`${file}: the bundle holds the complete graph`, async () => {
       const ns = await namespace('scenario');
       const objects = [...dependencies.filter((d) => files.includes(d)), file].flatMap((f) => loadPeerManifest(f, ns));
-      await createObjects(client, ns, objects);
+      await create(ns, objects);
       // What the offline graph of the same manifests reaches from the scenario's roots.
       const offline = buildGraph(ObjectIndex.of(objects));
       const offlineIndex = ObjectIndex.of(objects);
       const expected = closure(offline, graphRoots(offline).filter((root) => root.namespace === ns)).filter((ref) => offlineIndex.has(ref));
       const roots = graphRoots(offline).filter((root) => root.namespace === ns);
-      await eventually('the simulator to reconcile', async () => ((await listNames(client, Kinds.PersistentVolumeClaim.group, Kinds.PersistentVolumeClaim.kind, ns)).length > 0 || !objects.some((o) => o.kind === 'DataVolume') ? true : undefined));
+      await eventually('the simulator to reconcile', async () => ((await listNames(session.kc, Kinds.PersistentVolumeClaim, ns)).length > 0 || !objects.some((o) => o.kind === 'DataVolume') ? true : undefined));
       const output = join(work, `${file}.kvb`);
-      const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', output, '-v=1', ...roots.map((r) => r.name)]);
+      const result = await cli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--output-file', output, '-v=1', ...roots.map((r) => r.name)]);
       assert.equal(result.code, 0, result.stderr);
       const bundle = await readBundle(output);
       const exported = new Set(bundle.refs.map(refKey));
       for (const ref of expected) assert.ok(exported.has(refKey(ref)), `${describeRef(ref)} missing from the bundle`);
       assert.deepEqual(missingRequired(bundle.graph).map((m) => describeRef(m)), []);
-      assert.equal(bundle.header.source?.server, client.server);
+      assert.equal(bundle.header.source?.server, session.kc.getCurrentCluster()?.server);
       assert.ok(bundle.header.source?.kubernetesVersion);
       assert.deepEqual(bundle.header.selection.namespaces, [ns]);
 
       // `graph` against the cluster and `graph -f` of the bundle come from the same pure code: every dependency the
       // bundle's objects give is one the live namespace gives (reasons may differ: export copies revision names
       // from status into spec).
-      const live = await runCli(['graph', '-n', ns, '--kubeconfig', plane.kubeconfig, '-o', 'json']);
+      const live = await cli(['graph', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '-o', 'json']);
       assert.equal(live.code, 0, live.stderr);
-      const fromBundle = await runCli(['graph', '-f', output, '-o', 'json']);
+      const fromBundle = await cli(['graph', '-f', output, '-o', 'json']);
       assert.equal(fromBundle.code, 0, fromBundle.stderr);
       const edgeKeys = (json: Buffer) => new Set((JSON.parse(json.toString()) as { edges: { from: never; to: never; reason: string }[] }).edges.map((e) => `${refKey(e.from)} → ${refKey(e.to)}`));
       const liveEdges = edgeKeys(live.stdout);
@@ -148,10 +130,10 @@ describe('export of each peer-manifest scenario', () => {
 describe('quiesce, snapshot, export', () => {
   it('freezes a guest with a connected agent, snapshots it, thaws it and records how', async () => {
     const ns = await namespace('quiesce');
-    await createObjects(client, ns, [runningVm('vm1')]);
+    await create(ns, [runningVm('vm1')]);
     await agentConnected(ns, 'vm1');
     const output = join(work, 'quiesced.kvb');
-    const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--output-file', output, '-v=1']);
+    const result = await cli(['export', 'vm1', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--snapshot', '--export', '--output-file', output, '-v=1']);
     assert.equal(result.code, 0, result.stderr);
     const bundle = await readBundle(output);
     const vm = bundle.objects.find((o) => o.object.kind === 'VirtualMachine')?.object;
@@ -162,7 +144,7 @@ describe('quiesce, snapshot, export', () => {
     assert.ok(record?.links.internal?.volumes.length);
     assert.ok(record?.links.internal?.cert);
     assert.equal(record?.token, undefined);
-    const calls = (await freezes(plane)).calls.filter((c) => c.namespace === ns && c.via === 'api');
+    const calls = (await freezeRecord(session.plane)).calls.filter((c) => c.namespace === ns && c.via === 'api');
     assert.deepEqual(calls.map((c) => c.op), ['freeze', 'unfreeze']);
     await assertAllThawed(ns);
     await assertNothingLeft(ns);
@@ -170,22 +152,22 @@ describe('quiesce, snapshot, export', () => {
 
   it('--dry-run prints the plan and changes nothing', async () => {
     const ns = await namespace('dryrun');
-    await createObjects(client, ns, [runningVm('vm1')]);
+    await create(ns, [runningVm('vm1')]);
     await agentConnected(ns, 'vm1');
-    const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--export', '--dry-run']);
+    const result = await cli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--snapshot', '--export', '--dry-run']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout.toString(), /freeze VirtualMachineInstance\.kubevirt\.io .*\/vm1: running with a connected guest agent/);
-    assert.deepEqual((await freezes(plane)).calls.filter((c) => c.namespace === ns), []);
-    assert.deepEqual(await listNames(client, Kinds.VirtualMachineSnapshot.group, Kinds.VirtualMachineSnapshot.kind, ns), []);
+    assert.deepEqual((await freezeRecord(session.plane)).calls.filter((c) => c.namespace === ns), []);
+    assert.deepEqual(await listNames(session.kc, Kinds.VirtualMachineSnapshot, ns), []);
   });
 
   it('snapshot failure: exit 3, every guest thawed, nothing left behind, no bundle', async () => {
     const ns = await namespace('snapfail');
-    await createObjects(client, ns, [runningVm('good'), runningVm('bad', { 'sim.kvbackup.test/fail': 'snapshot' })]);
+    await create(ns, [runningVm('good'), runningVm('bad', simAnnotations({ fail: ['snapshot'] }))]);
     await agentConnected(ns, 'good');
     await agentConnected(ns, 'bad');
     const output = join(work, 'snapfail.kvb');
-    const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--output-file', output]);
+    const result = await cli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--snapshot', '--output-file', output]);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /snapshot failed for 1 of 2 VMs/);
     assert.throws(() => readFileSync(output));
@@ -195,10 +177,10 @@ describe('quiesce, snapshot, export', () => {
 
   it('export never Ready: exit 3 after --export-timeout, nothing left behind', async () => {
     const ns = await namespace('exportstall');
-    const vm = runningVm('vm1', { 'sim.kvbackup.test/stall': 'export' });
+    const vm = runningVm('vm1', simAnnotations({ stall: ['export'] }));
     (vm.spec as { runStrategy: string }).runStrategy = 'Halted';
-    await createObjects(client, ns, [vm]);
-    const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--export', '--export-timeout', '3', '--output-file', join(work, 'stall.kvb')]);
+    await create(ns, [vm]);
+    const result = await cli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--export', '--export-timeout', '3', '--output-file', join(work, 'stall.kvb')]);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /timed out waiting for 1 VirtualMachineExport/);
     assert.throws(() => readFileSync(join(work, 'stall.kvb')));
@@ -208,11 +190,11 @@ describe('quiesce, snapshot, export', () => {
 
   it('SIGINT mid-snapshot: thaws, deletes, and dies by SIGINT', async () => {
     const ns = await namespace('sigint');
-    await createObjects(client, ns, [runningVm('vm1', { 'sim.kvbackup.test/stall': 'snapshot' })]);
+    await create(ns, [runningVm('vm1', simAnnotations({ stall: ['snapshot'] }))]);
     await agentConnected(ns, 'vm1');
-    const run = startCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--output-file', join(work, 'sigint.kvb')]);
-    await eventually('the guest to be frozen', async () => ((await freezes(plane)).frozen.includes(`${ns}/vm1`) ? true : undefined));
-    await eventually('the snapshot to exist', async () => ((await listNames(client, Kinds.VirtualMachineSnapshot.group, Kinds.VirtualMachineSnapshot.kind, ns)).length > 0 ? true : undefined));
+    const run = startCli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--snapshot', '--output-file', join(work, 'sigint.kvb')], { offline: false });
+    await eventually('the guest to be frozen', async () => ((await freezeRecord(session.plane)).frozen.includes(`${ns}/vm1`) ? true : undefined));
+    await eventually('the snapshot to exist', async () => ((await listNames(session.kc, Kinds.VirtualMachineSnapshot, ns)).length > 0 ? true : undefined));
     run.child.kill('SIGINT');
     const result = await run.done;
     assert.equal(result.signal, 'SIGINT', result.stderr);
@@ -222,24 +204,24 @@ describe('quiesce, snapshot, export', () => {
 
   it('kill -9 while frozen: the unfreezeTimeout thaws the guest', async () => {
     const ns = await namespace('kill9');
-    await createObjects(client, ns, [runningVm('vm1', { 'sim.kvbackup.test/stall': 'snapshot' })]);
+    await create(ns, [runningVm('vm1', simAnnotations({ stall: ['snapshot'] }))]);
     await agentConnected(ns, 'vm1');
-    const run = startCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--snapshot', '--unfreeze-timeout', '3', '--output-file', join(work, 'kill.kvb')]);
-    await eventually('the guest to be frozen', async () => ((await freezes(plane)).frozen.includes(`${ns}/vm1`) ? true : undefined));
+    const run = startCli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--snapshot', '--unfreeze-timeout', '3', '--output-file', join(work, 'kill.kvb')], { offline: false });
+    await eventually('the guest to be frozen', async () => ((await freezeRecord(session.plane)).frozen.includes(`${ns}/vm1`) ? true : undefined));
     run.child.kill('SIGKILL');
     await run.done;
-    await eventually('the timer to thaw the guest', async () => ((await freezes(plane)).frozen.includes(`${ns}/vm1`) ? undefined : true), 15_000);
-    const thaws = (await freezes(plane)).calls.filter((c) => c.namespace === ns && c.op === 'unfreeze');
+    await eventually('the timer to thaw the guest', async () => ((await freezeRecord(session.plane)).frozen.includes(`${ns}/vm1`) ? undefined : true), 15_000);
+    const thaws = (await freezeRecord(session.plane)).calls.filter((c) => c.namespace === ns && c.op === 'unfreeze');
     assert.ok(thaws.some((c) => c.via === 'timer'), JSON.stringify(thaws));
   });
 
   it('apiserver 5xx burst: retried, the export succeeds, every guest thawed', async () => {
     const ns = await namespace('burst');
-    await createObjects(client, ns, [runningVm('vm1')]);
+    await create(ns, [runningVm('vm1')]);
     await agentConnected(ns, 'vm1');
     // Every request to the namespace fails twice in a row (503) before one gets through, freeze and thaw included.
     const failures = new Map<string, number>();
-    const proxy = await startFaultProxy(plane.kubeconfig, (_method, path) => {
+    const proxy = await startFaultProxy(session.plane.kubeconfig, (_method, path) => {
       if (!path.includes(`/namespaces/${ns}/`)) return undefined;
       const key = path.split('?')[0] as string;
       const count = (failures.get(key) ?? 0) + 1;
@@ -250,7 +232,7 @@ describe('quiesce, snapshot, export', () => {
       const kubeconfig = join(work, 'proxy.kubeconfig');
       writeFileSync(kubeconfig, proxy.kubeconfig);
       const output = join(work, 'burst.kvb');
-      const result = await runCli(['export', 'vm1', '-n', ns, '--kubeconfig', kubeconfig, '--snapshot', '--export', '--output-file', output, '-v=1']);
+      const result = await cli(['export', 'vm1', '-n', ns, '--kubeconfig', kubeconfig, '--snapshot', '--export', '--output-file', output, '-v=1']);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(proxy.injected.some((line) => line.includes('/freeze')), 'no fault was injected into the freeze');
       assert.match(result.stderr, /retrying/);
@@ -274,9 +256,9 @@ describe('request count', () => {
         metadata: { name: `vm-${i}` },
         spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: {} }, volumes: [{ name: 'cfg', configMap: { name: 'shared' } }] } } },
       }));
-      await createObjects(client, ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' } }, ...vms]);
+      await create(ns, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' } }, ...vms]);
       const output = join(work, `count${size}.kvb`);
-      const result = await runCli(['export', '-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', output, '-v=1']);
+      const result = await cli(['export', '-n', ns, '--kubeconfig', session.plane.kubeconfig, '--output-file', output, '-v=1']);
       assert.equal(result.code, 0, result.stderr);
       assert.equal((await readBundle(output)).objects.filter((o) => o.object.kind === 'VirtualMachine').length, size);
       counts.push(requestCount(result.stderr));
@@ -289,11 +271,11 @@ describe('request count', () => {
 describe('RBAC', () => {
   it('exports (quiesce, snapshot, export) with a token bound to exactly the shipped role', async () => {
     const ns = await namespace('rbac');
-    await createObjects(client, ns, [runningVm('vm1')]);
+    await create(ns, [runningVm('vm1')]);
     await agentConnected(ns, 'vm1');
-    const role = JSON.parse((await runCli(['rbac', '-o', 'json'])).stdout.toString()) as KubeObject;
+    const role = JSON.parse((await cli(['rbac', '-o', 'json'])).stdout.toString()) as KubeObject;
     role.metadata.name = `kvbackup-export-${ns}`;
-    await createObjects(client, ns, [
+    await create(ns, [
       role,
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'backup' } },
       {
@@ -304,11 +286,14 @@ describe('RBAC', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'backup', namespace: ns }],
       } as KubeObject,
     ]);
-    const token = await client.call<{ status: { token: string } }>({
-      target: { verb: 'create', group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: 'backup', subresource: 'token' },
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
+    const requested = await apiRequest(session.kc, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts/backup/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 600 },
     });
-    const admin = JSON.parse(JSON.stringify((await import('yaml')).parse(readFileSync(plane.kubeconfig, 'utf8')))) as { clusters: { cluster: Record<string, string> }[] };
+    assert.equal(requested.status, 201, requested.body.toString());
+    const token = JSON.parse(requested.body.toString()) as { status: { token: string } };
+    const admin = JSON.parse(JSON.stringify((await import('yaml')).parse(readFileSync(session.plane.kubeconfig, 'utf8')))) as { clusters: { cluster: Record<string, string> }[] };
     const cluster = admin.clusters[0]?.cluster ?? {};
     const kubeconfig = join(work, 'rbac.kubeconfig');
     writeFileSync(
@@ -323,13 +308,13 @@ describe('RBAC', () => {
       }),
     );
     const output = join(work, 'rbac.kvb');
-    const result = await runCli(['export', '--kubeconfig', kubeconfig, '--snapshot', '--export', '--output-file', output]);
+    const result = await cli(['export', '--kubeconfig', kubeconfig, '--snapshot', '--export', '--output-file', output]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal((await readBundle(output)).exports.length, 1);
     await assertAllThawed(ns);
     await assertNothingLeft(ns);
     // And without the role, the message names the missing permission.
-    const denied = await runCli(['export', '--kubeconfig', kubeconfig, '-n', 'default']);
+    const denied = await cli(['export', '--kubeconfig', kubeconfig, '-n', 'default']);
     assert.equal(denied.code, 3);
     assert.match(denied.stderr, /missing permission: verb "list"/);
   });

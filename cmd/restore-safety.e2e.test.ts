@@ -5,39 +5,17 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { apiRequest, connect, createNamespace, deleteNamespace, kubeConfig, type ControlPlane } from '../scripts/e2e/cluster.ts';
+import { apiRequest } from '../scripts/e2e/cluster.ts';
+import { E2eSession } from '../scripts/e2e/fixtures.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import { craftBundle } from '../src/testing/hostile-bundle.ts';
 import { runCli } from '../src/testing/run-cli.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
 
-let plane: ControlPlane;
-let kc: KubeConfig;
-const work = makeTempDir('kvbackup-restore-safety-e2e-');
-const namespaces: string[] = [];
-
-before(async () => {
-  plane = await connect();
-  kc = kubeConfig(plane);
-});
-
-after(async () => {
-  for (const namespace of namespaces) await deleteNamespace(kc, namespace);
-});
-
-async function freshNamespace(prefix: string): Promise<string> {
-  const namespace = await createNamespace(kc, prefix);
-  namespaces.push(namespace);
-  return namespace;
-}
-
-function cli(args: string[]) {
-  return runCli([...args, '--kubeconfig', plane.kubeconfig], { offline: false });
-}
+const session = new E2eSession('kvbackup-restore-safety-e2e-');
+const { work } = session;
 
 async function status(path: string): Promise<number> {
-  return (await apiRequest(kc, 'GET', path)).status;
+  return (await apiRequest(session.kc, 'GET', path)).status;
 }
 
 /** Names of every object of the listed resources in `namespace`, for before/after comparisons. */
@@ -53,7 +31,7 @@ async function inventory(namespace: string): Promise<string[]> {
   ];
   const names: string[] = [];
   for (const path of paths) {
-    const response = await apiRequest(kc, 'GET', path);
+    const response = await apiRequest(session.kc, 'GET', path);
     assert.equal(response.status, 200, path);
     const list = JSON.parse(response.body.toString()) as { items: KubeObject[] };
     // kube-root-ca.crt is published by the controller manager at its own pace after the namespace appears.
@@ -87,25 +65,25 @@ const claim = (name: string, namespace: string): KubeObject => ({
 describe('restore of a hostile bundle', () => {
   for (const name of ['..', '.']) {
     it(`refuses a PVC named ${JSON.stringify(name)} even with --on-conflict replace, and the namespace survives`, async () => {
-      const namespace = await freshNamespace('kvb-dotdot');
+      const namespace = await session.freshNamespace('kvb-dotdot');
       const bundle = join(work, `dot-${name.length}.kvb`);
       writeFileSync(bundle, await craftBundle([claim(name, namespace), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace }, data: { a: '1' } }]));
       const validate = await runCli(['validate', bundle]);
       assert.equal(validate.code, 1, validate.stdout.toString());
       assert.match(validate.stdout.toString() + validate.stderr, /metadata\.name "\.{1,2}"/);
-      const result = await cli(['restore', '-f', bundle, '--on-conflict', 'replace']);
+      const result = await session.cli(['restore', '-f', bundle, '--on-conflict', 'replace']);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /objects\/core\/PersistentVolumeClaim\/.*metadata\.name "\.{1,2}"/);
       assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
       assert.equal(await status(`/api/v1/namespaces/${namespace}`), 200, 'the namespace still exists');
-      const ns = JSON.parse((await apiRequest(kc, 'GET', `/api/v1/namespaces/${namespace}`)).body.toString()) as KubeObject;
+      const ns = JSON.parse((await apiRequest(session.kc, 'GET', `/api/v1/namespaces/${namespace}`)).body.toString()) as KubeObject;
       assert.equal(ns.metadata.deletionTimestamp, undefined, 'the namespace is not being deleted');
       assert.equal(await status(`/api/v1/namespaces/${namespace}/configmaps/cm`), 404, 'nothing was created');
     });
   }
 
   it('refuses a cluster-admin ClusterRoleBinding and a webhook before creating anything, listing them', async () => {
-    const namespace = await freshNamespace('kvb-kinds');
+    const namespace = await session.freshNamespace('kvb-kinds');
     const suffix = namespace.slice(-12);
     const bundle = join(work, 'kinds.kvb');
     writeFileSync(
@@ -127,7 +105,7 @@ describe('restore of a hostile bundle', () => {
         } as KubeObject,
       ]),
     );
-    const result = await cli(['restore', '-f', bundle]);
+    const result = await session.cli(['restore', '-f', bundle]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /refusing to restore 2 objects of kinds a VM backup does not hold; nothing was created/);
     assert.match(result.stderr, /ClusterRoleBinding\.rbac\.authorization\.k8s\.io pwn-.* \(--allow-kind ClusterRoleBinding\.rbac\.authorization\.k8s\.io\)/);
@@ -138,7 +116,7 @@ describe('restore of a hostile bundle', () => {
   });
 
   it('--allow-kind widens the list; a cluster-scoped KubeVirt kind is created cluster-scoped whatever namespace the input gave it', async () => {
-    const namespace = await freshNamespace('kvb-allow');
+    const namespace = await session.freshNamespace('kvb-allow');
     const policy = `kvb-policy-${namespace.slice(-10)}`;
     const input = join(work, 'policy.json');
     writeFileSync(
@@ -152,16 +130,16 @@ describe('restore of a hostile bundle', () => {
         ],
       }),
     );
-    const refused = await cli(['restore', '-f', input]);
+    const refused = await session.cli(['restore', '-f', input]);
     assert.equal(refused.code, 1, refused.stderr);
-    const result = await cli(['restore', '-f', input, '--allow-kind', 'MigrationPolicy.migrations.kubevirt.io', '--allow-kind', 'ResourceQuota']);
+    const result = await session.cli(['restore', '-f', input, '--allow-kind', 'MigrationPolicy.migrations.kubevirt.io', '--allow-kind', 'ResourceQuota']);
     try {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, new RegExp(`restore: writing to namespace ${namespace} and 1 cluster-scoped object`));
       assert.equal(await status(`/apis/migrations.kubevirt.io/v1alpha1/migrationpolicies/${policy}`), 200);
       assert.equal(await status(`/api/v1/namespaces/${namespace}/resourcequotas/quota`), 200);
     } finally {
-      await apiRequest(kc, 'DELETE', `/apis/migrations.kubevirt.io/v1alpha1/migrationpolicies/${policy}`);
+      await apiRequest(session.kc, 'DELETE', `/apis/migrations.kubevirt.io/v1alpha1/migrationpolicies/${policy}`);
     }
   });
 });
@@ -169,7 +147,7 @@ describe('restore of a hostile bundle', () => {
 describe('restore --data-source export-url with a hostile export record', () => {
   for (const url of ['https://169.254.169.254/latest/meta-data/e/volumes/disk/disk.img.gz', 'http://exports.example.com/e/volumes/disk/disk.img.gz', 'https://127.0.0.1:1/e/volumes/disk/disk.img.gz']) {
     it(`refuses ${url} before creating anything`, async () => {
-      const namespace = await freshNamespace('kvb-url');
+      const namespace = await session.freshNamespace('kvb-url');
       const dataVolume: KubeObject = {
         apiVersion: 'cdi.kubevirt.io/v1beta1',
         kind: 'DataVolume',
@@ -188,7 +166,7 @@ describe('restore --data-source export-url with a hostile export record', () => 
       const bundle = join(work, `url-${namespace}.kvb`);
       writeFileSync(bundle, await craftBundle([dataVolume], { exports: [record] }));
       const before = await inventory(namespace);
-      const result = await cli(['restore', '-f', bundle, '--data-source', 'export-url']);
+      const result = await session.cli(['restore', '-f', bundle, '--data-source', 'export-url']);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /refusing the URL of volume disk/);
       assert.deepEqual(await inventory(namespace), before);
@@ -205,12 +183,12 @@ describe('dry runs change nothing', () => {
 
   for (const form of [['--dry-run'], ['--dry-run=client'], ['--dry-run=server'], ['--dry-run', 'client']]) {
     it(`restore ${form.join(' ')} --on-conflict replace`, async () => {
-      const namespace = await freshNamespace('kvb-dry');
-      assert.equal((await apiRequest(kc, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'cm' }, data: { a: '1' } })).status, 201);
+      const namespace = await session.freshNamespace('kvb-dry');
+      assert.equal((await apiRequest(session.kc, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'cm' }, data: { a: '1' } })).status, 201);
       const input = join(work, `dry-${namespace}.json`);
       writeFileSync(input, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects(namespace) }));
       const before = await inventory(namespace);
-      const result = await cli(['restore', '-f', input, '--on-conflict', 'replace', ...form]);
+      const result = await session.cli(['restore', '-f', input, '--on-conflict', 'replace', ...form]);
       assert.equal(result.code, 0, result.stderr);
       if (form.length === 1 && form[0] === '--dry-run') assert.match(result.stderr, /--dry-run without a value means --dry-run=client/);
       assert.match(result.stdout.toString(), /dry run: (client|server), nothing was changed/);
@@ -219,19 +197,19 @@ describe('dry runs change nothing', () => {
   }
 
   it('restore --dry-run=bogus is a usage error', async () => {
-    const result = await cli(['restore', '-f', join(work, 'none.json'), '--dry-run=bogus']);
+    const result = await session.cli(['restore', '-f', join(work, 'none.json'), '--dry-run=bogus']);
     assert.equal(result.code, 2, result.stderr);
   });
 
   for (const form of [['--dry-run'], ['--dry-run=client'], ['--dry-run=server']]) {
     it(`export ${form.join(' ')} changes nothing`, async () => {
-      const namespace = await freshNamespace('kvb-exdry');
-      assert.equal((await apiRequest(kc, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'cm' }, data: { a: '1' } })).status, 201);
+      const namespace = await session.freshNamespace('kvb-exdry');
+      assert.equal((await apiRequest(session.kc, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'cm' }, data: { a: '1' } })).status, 201);
       const vm = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: 'vm1' }, spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: {} } } } } };
-      assert.equal((await apiRequest(kc, 'POST', `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines`, vm)).status, 201);
+      assert.equal((await apiRequest(session.kc, 'POST', `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines`, vm)).status, 201);
       const before = await settledInventory(namespace);
       const snapshot = form[0] === '--dry-run=server' ? [] : ['--snapshot', '--export'];
-      const result = await cli(['export', '-n', namespace, ...form, ...snapshot]);
+      const result = await session.cli(['export', '-n', namespace, ...form, ...snapshot]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout.toString() + result.stderr, /dry run/);
       assert.deepEqual(await inventory(namespace), before);
@@ -239,7 +217,7 @@ describe('dry runs change nothing', () => {
   }
 
   it('export --dry-run=server with --snapshot is refused before anything happens', async () => {
-    const result = await cli(['export', '-n', 'default', '--dry-run=server', '--snapshot']);
+    const result = await session.cli(['export', '-n', 'default', '--dry-run=server', '--snapshot']);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /guest freezing has no server-side dry run/);
   });

@@ -2,44 +2,18 @@
 // data that names a remapped MAC.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { connect, deleteNamespace, kubeConfig, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
+import { readObject } from '../scripts/e2e/cluster.ts';
+import { E2eSession } from '../scripts/e2e/fixtures.ts';
 import type { JsonObject, KubeObject } from '../src/model/kube-object.ts';
 import { runCli } from '../src/testing/run-cli.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
 
-let plane: ControlPlane;
-let kc: KubeConfig;
-const work = makeTempDir('kvbackup-restore-storage-e2e-');
-const namespaces: string[] = [];
-
-before(async () => {
-  plane = await connect();
-  kc = kubeConfig(plane);
-});
-
-after(async () => {
-  for (const namespace of namespaces) await deleteNamespace(kc, namespace);
-});
-
-/** A namespace name nobody created (the restore creates it). */
-function unusedNamespace(prefix: string): string {
-  const namespace = `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
-  namespaces.push(namespace);
-  return namespace;
-}
-
-function writeInput(name: string, objects: readonly unknown[]): string {
-  const file = join(work, name);
-  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  return file;
-}
+const session = new E2eSession('kvbackup-restore-storage-e2e-');
+const { work } = session;
 
 async function read(apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
-  return (await readObject(kc, { apiVersion, kind, metadata: { name, namespace } }).catch(() => undefined)) as KubeObject | undefined;
+  return (await readObject(session.kc, { apiVersion, kind, metadata: { name, namespace } }).catch(() => undefined)) as KubeObject | undefined;
 }
 
 const SOURCE = 'apps';
@@ -86,7 +60,7 @@ describe('restore of a volume whose DataVolume CDI garbage-collected', () => {
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeName: 'pv-gone' },
     status: { phase: 'Bound' },
   };
-  const input = () => writeInput('gc.json', [vm('vm-gc', '52:54:00:10:00:01', [{ name: 'disk', dataVolume: { name: 'gc-disk' } }]), claim]);
+  const input = () => session.writeInput('gc.json', [vm('vm-gc', '52:54:00:10:00:01', [{ name: 'disk', dataVolume: { name: 'gc-disk' } }]), claim]);
 
   it('has a complete graph: the claim satisfies the dataVolume volume', async () => {
     const { code, stdout, stderr } = await runCli(['graph', '-f', input(), '-o', 'json', '--require-complete']);
@@ -97,8 +71,8 @@ describe('restore of a volume whose DataVolume CDI garbage-collected', () => {
   });
 
   it('restores the claim and the VM, which runs on it, and a second run changes nothing', async () => {
-    const target = unusedNamespace('kvb-gc-dv');
-    const first = await runCli(['restore', '--kubeconfig', plane.kubeconfig, '-f', input(), '--target-namespace', target, '--wait', '--timeout', '60'], { offline: false });
+    const target = session.unusedNamespace('kvb-gc-dv');
+    const first = await runCli(['restore', '--kubeconfig', session.plane.kubeconfig, '-f', input(), '--target-namespace', target, '--wait', '--timeout', '60'], { offline: false });
     assert.equal(first.code, 0, first.stderr);
     for (const line of [`ready PersistentVolumeClaim ${target}/gc-disk`, `ready VirtualMachine.kubevirt.io ${target}/vm-gc`]) {
       assert.ok(first.stderr.includes(line), `missing "${line}" in:\n${first.stderr}`);
@@ -110,7 +84,7 @@ describe('restore of a volume whose DataVolume CDI garbage-collected', () => {
     const running = await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm-gc');
     assert.equal((running?.status as { printableStatus?: string }).printableStatus, 'Running');
 
-    const second = await runCli(['restore', '--kubeconfig', plane.kubeconfig, '-f', input(), '--target-namespace', target, '-o', 'json'], { offline: false });
+    const second = await runCli(['restore', '--kubeconfig', session.plane.kubeconfig, '-f', input(), '--target-namespace', target, '-o', 'json'], { offline: false });
     assert.equal(second.code, 0, second.stderr);
     const summary = JSON.parse(second.stdout.toString('utf8')) as { objects: { ref: { kind: string }; outcome: string }[] };
     assert.deepEqual([...new Set(summary.objects.map((object) => object.outcome))], ['unchanged']);
@@ -119,7 +93,7 @@ describe('restore of a volume whose DataVolume CDI garbage-collected', () => {
 
 describe('restore of cloud-init data that names a remapped MAC', () => {
   it('rewrites the network data of the cloud-init Secret with the interface mapping, on the cluster', async () => {
-    const target = unusedNamespace('kvb-cloud-init');
+    const target = session.unusedNamespace('kvb-cloud-init');
     const mac = '52:54:00:20:00:01';
     const networkData = (address: string) => `version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: "${address}"\n    dhcp4: true\n`;
     const secret: KubeObject = {
@@ -132,10 +106,10 @@ describe('restore of cloud-init data that names a remapped MAC', () => {
     const machine = vm('vm-net', mac, [{ name: 'cloudinit', cloudInitNoCloud: { networkDataSecretRef: { name: 'vm-net' } } }]);
     const report = join(work, 'cloud-init-report.json');
     const transformed = join(work, 'cloud-init.yaml');
-    const transform = await runCli(['transform', '-f', writeInput('cloud-init.json', [machine, secret]), '--target-namespace', target, '--seed', 'e2e', '-o', 'yaml', '--output-file', transformed, '--report', report]);
+    const transform = await runCli(['transform', '-f', session.writeInput('cloud-init.json', [machine, secret]), '--target-namespace', target, '--seed', 'e2e', '-o', 'yaml', '--output-file', transformed, '--report', report]);
     assert.equal(transform.code, 0, transform.stderr);
 
-    const restore = await runCli(['restore', '--kubeconfig', plane.kubeconfig, '-f', transformed], { offline: false });
+    const restore = await runCli(['restore', '--kubeconfig', session.plane.kubeconfig, '-f', transformed], { offline: false });
     assert.equal(restore.code, 0, restore.stderr);
     const restoredVm = await read('kubevirt.io/v1', 'VirtualMachine', target, 'vm-net');
     const newMac = (restoredVm?.spec as { template: { spec: { domain: { devices: { interfaces: { macAddress: string }[] } } } } }).template.spec.domain.devices.interfaces[0]!.macAddress;

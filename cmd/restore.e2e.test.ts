@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { connect, createNamespace, deleteNamespace, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
-import { uploads, volumeDigest, pvcKey } from '../scripts/e2e/simulator.ts';
+import { objectApi, readObject } from '../scripts/e2e/cluster.ts';
+import { E2eSession } from '../scripts/e2e/fixtures.ts';
+import { pvcKey, simAnnotations, uploads, volumeDigest } from '../scripts/e2e/simulator.ts';
 import { buildGraph } from '../src/graph/index.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import { ObjectIndex } from '../src/model/object-index.ts';
@@ -24,45 +24,14 @@ import type { RestoreSummary } from '../src/restore/summary.ts';
 import { loadPeerManifest, peerManifestFiles } from '../src/testing/peer-manifests.ts';
 import { runCli } from '../src/testing/run-cli.ts';
 import { kindInfo } from '../src/model/kinds.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
 import { goodV1alpha1Fixtures } from '../scripts/make-bad-bundles.ts';
 import { fileURLToPath } from 'node:url';
 
-let plane: ControlPlane;
-let kc: KubeConfig;
-const work = makeTempDir('kvbackup-restore-e2e-');
-const namespaces: string[] = [];
-
-before(async () => {
-  plane = await connect();
-  kc = kubeConfig(plane);
-});
-
-after(async () => {
-  for (const namespace of namespaces) await deleteNamespace(kc, namespace);
-});
-
-async function freshNamespace(prefix: string): Promise<string> {
-  const namespace = await createNamespace(kc, prefix);
-  namespaces.push(namespace);
-  return namespace;
-}
-
-/** A namespace name nobody created (the restore creates it). */
-function unusedNamespace(prefix: string): string {
-  const namespace = `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
-  namespaces.push(namespace);
-  return namespace;
-}
-
-function writeInput(name: string, objects: readonly unknown[]): string {
-  const file = join(work, name);
-  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  return file;
-}
+const session = new E2eSession('kvbackup-restore-e2e-');
+const { work } = session;
 
 async function restore(args: string[], stdin?: Buffer) {
-  const result = await runCli(['restore', '--kubeconfig', plane.kubeconfig, '-o', 'json', ...args], stdin === undefined ? { offline: false } : { stdin, offline: false });
+  const result = await runCli(['restore', '--kubeconfig', session.plane.kubeconfig, '-o', 'json', ...args], stdin === undefined ? { offline: false } : { stdin, offline: false });
   const summary = result.stdout.length > 0 ? (JSON.parse(result.stdout.toString('utf8')) as RestoreSummary) : undefined;
   return { ...result, summary };
 }
@@ -73,7 +42,7 @@ function outcomes(summary: RestoreSummary | undefined): Record<string, string> {
 }
 
 async function read(apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
-  return (await readObject(kc, { apiVersion, kind, metadata: { name, namespace } }).catch(() => undefined)) as KubeObject | undefined;
+  return (await readObject(session.kc, { apiVersion, kind, metadata: { name, namespace } }).catch(() => undefined)) as KubeObject | undefined;
 }
 
 const macVm = (name: string, mac: string, runStrategy = 'Halted'): KubeObject => ({
@@ -106,14 +75,14 @@ const basics = (): KubeObject[] => [
 describe('restore --dry-run=server over the peer manifests', () => {
   for (const file of peerManifestFiles()) {
     it(`the apiserver accepts the transform output of ${file}, and nothing is persisted`, async () => {
-      const namespace = await freshNamespace('kvb-dry');
+      const namespace = await session.freshNamespace('kvb-dry');
       const objects = loadPeerManifest(file, namespace);
       // Cluster-scoped fixtures (the cluster instancetype and preference) may exist already from another test file.
       const existing = new Set<string>();
       for (const object of objects) {
         if (object.metadata.namespace === undefined && (await read(object.apiVersion, object.kind, '', object.metadata.name))) existing.add(`${object.kind}/${object.metadata.name}`);
       }
-      const input = writeInput(file.replace(/\.yaml$/, '.json'), objects);
+      const input = session.writeInput(file.replace(/\.yaml$/, '.json'), objects);
       const { code, stderr, summary } = await restore(['-f', input, '--dry-run=server']);
       assert.equal(code, 0, stderr);
       assert.ok(summary && summary.objects.length > 0);
@@ -132,8 +101,8 @@ describe('restore --dry-run=server over the peer manifests', () => {
   }
 
   it('validates objects bound for a namespace that does not exist yet, and creates no namespace', async () => {
-    const target = unusedNamespace('kvb-dry-new');
-    const input = writeInput('dry-new.json', loadPeerManifest('vm_with_dv_and_dvtemplate.yaml', 'src'));
+    const target = session.unusedNamespace('kvb-dry-new');
+    const input = session.writeInput('dry-new.json', loadPeerManifest('vm_with_dv_and_dvtemplate.yaml', 'src'));
     const { code, stderr, summary } = await restore(['-f', input, '--dry-run=server', '--target-namespace', target]);
     assert.equal(code, 0, stderr);
     assert.equal(outcomes(summary)[`Namespace/${target}`], 'created');
@@ -144,8 +113,8 @@ describe('restore --dry-run=server over the peer manifests', () => {
 
 describe('restore onto the cluster', () => {
   it('creates everything in dependency order, and a second identical run changes nothing', async () => {
-    const target = unusedNamespace('kvb-restore');
-    const input = writeInput('basics.json', basics());
+    const target = session.unusedNamespace('kvb-restore');
+    const input = session.writeInput('basics.json', basics());
     const first = await restore(['-f', input, '-n', 'source', '--target-namespace', target]);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(outcomes(first.summary), {
@@ -169,16 +138,16 @@ describe('restore onto the cluster', () => {
   });
 
   it('--on-conflict fail, skip and replace an object that exists and differs', async () => {
-    const target = unusedNamespace('kvb-conflict');
-    const input = writeInput('conflict.json', basics());
+    const target = session.unusedNamespace('kvb-conflict');
+    const input = session.writeInput('conflict.json', basics());
     const args = ['-f', input, '-n', 'source', '--target-namespace', target];
     assert.equal((await restore(args)).code, 0);
-    await objectApi(kc).patch(
+    await objectApi(session.kc).patch(
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: target }, data: { mode: 'edited' } },
       undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never,
     );
     const pvc = await read('v1', 'PersistentVolumeClaim', target, 'scratch');
-    await objectApi(kc).patch(
+    await objectApi(session.kc).patch(
       { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'scratch', namespace: target, labels: { edited: 'yes' } } },
       undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never,
     );
@@ -202,11 +171,11 @@ describe('restore onto the cluster', () => {
   });
 
   it('--on-conflict replace deletes and recreates a PVC whose spec differs', async () => {
-    const target = unusedNamespace('kvb-replace-pvc');
+    const target = session.unusedNamespace('kvb-replace-pvc');
     const claim = (storage: string): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', labels: { size: storage } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
-    assert.equal((await restore(['-f', writeInput('pvc1.json', [claim('1Gi')]), '--target-namespace', target])).code, 0);
+    assert.equal((await restore(['-f', session.writeInput('pvc1.json', [claim('1Gi')]), '--target-namespace', target])).code, 0);
     const before = await read('v1', 'PersistentVolumeClaim', target, 'data');
-    const replaced = await restore(['-f', writeInput('pvc2.json', [claim('2Gi')]), '--target-namespace', target, '--on-conflict', 'replace', '--timeout', '60']);
+    const replaced = await restore(['-f', session.writeInput('pvc2.json', [claim('2Gi')]), '--target-namespace', target, '--on-conflict', 'replace', '--timeout', '60']);
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.equal(outcomes(replaced.summary)['PersistentVolumeClaim/data'], 'replaced');
     const after = await read('v1', 'PersistentVolumeClaim', target, 'data');
@@ -217,9 +186,9 @@ describe('restore onto the cluster', () => {
 
 describe('restore identity collisions', () => {
   it('refuses a MAC, serial and UUID a live VM uses, listing them, unless --allow-collisions', async () => {
-    const existing = unusedNamespace('kvb-coll-live');
-    const target = unusedNamespace('kvb-coll-new');
-    const input = writeInput('collide.json', [basics()[0], macVm('vm-c', '02:00:00:cc:dd:01')]);
+    const existing = session.unusedNamespace('kvb-coll-live');
+    const target = session.unusedNamespace('kvb-coll-new');
+    const input = session.writeInput('collide.json', [basics()[0], macVm('vm-c', '02:00:00:cc:dd:01')]);
     const keep = ['--mac', 'keep', '--firmware', 'keep'];
     assert.equal((await restore(['-f', input, '--target-namespace', existing, ...keep])).code, 0);
 
@@ -233,7 +202,7 @@ describe('restore identity collisions', () => {
 
     const remapped = await restore(['-f', input, '--target-namespace', target]);
     assert.equal(remapped.code, 0, `default remap gives new identities: ${remapped.stderr}`);
-    const forced = await restore(['-f', input, '--target-namespace', unusedNamespace('kvb-coll-forced'), ...keep, '--allow-collisions']);
+    const forced = await restore(['-f', input, '--target-namespace', session.unusedNamespace('kvb-coll-forced'), ...keep, '--allow-collisions']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /warning: MAC address 02:00:00:cc:dd:01/);
   });
@@ -241,9 +210,9 @@ describe('restore identity collisions', () => {
 
 describe('restore --wait', () => {
   it('waits for PVCs Bound, DataVolumes Succeeded, a running VM Running and a halted one Stopped', async () => {
-    const target = unusedNamespace('kvb-wait');
+    const target = session.unusedNamespace('kvb-wait');
     const dv: KubeObject = { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name: 'blank' }, spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } };
-    const input = writeInput('wait.json', [...basics(), dv, macVm('vm-run', '02:00:00:ee:00:01', 'Always')]);
+    const input = session.writeInput('wait.json', [...basics(), dv, macVm('vm-run', '02:00:00:ee:00:01', 'Always')]);
     const { code, stderr } = await restore(['-f', input, '--target-namespace', target, '--wait', '--timeout', '60']);
     assert.equal(code, 0, stderr);
     for (const line of [`ready PersistentVolumeClaim ${target}/scratch`, `ready DataVolume.cdi.kubevirt.io ${target}/blank`, `ready VirtualMachine.kubevirt.io ${target}/vm-run`, `ready VirtualMachine.kubevirt.io ${target}/vm-a`]) {
@@ -256,14 +225,14 @@ describe('restore --wait', () => {
   });
 
   it('times out naming the DataVolume that stalls, and exits 3', async () => {
-    const target = unusedNamespace('kvb-wait-stall');
+    const target = session.unusedNamespace('kvb-wait-stall');
     const dv: KubeObject = {
       apiVersion: 'cdi.kubevirt.io/v1beta1',
       kind: 'DataVolume',
-      metadata: { name: 'slow', annotations: { 'sim.kvbackup.test/stall': 'import' } },
+      metadata: { name: 'slow', annotations: simAnnotations({ stall: ['import'] }) },
       spec: { source: { http: { url: 'http://example.invalid/disk.img' } }, storage: { resources: { requests: { storage: '1Gi' } } } },
     };
-    const { code, stderr } = await restore(['-f', writeInput('stall.json', [dv]), '--target-namespace', target, '--wait', '--timeout', '4']);
+    const { code, stderr } = await restore(['-f', session.writeInput('stall.json', [dv]), '--target-namespace', target, '--wait', '--timeout', '4']);
     assert.equal(code, 3);
     assert.match(stderr, new RegExp(`${target}/slow: phase ImportInProgress 42.0%`));
   });
@@ -272,17 +241,17 @@ describe('restore --wait', () => {
 describe('restore of volume data from a bundle', () => {
   it('creates an upload DataVolume, streams the exact bytes rebuilt from chunks through the upload proxy, and a re-run uploads nothing', async () => {
     const source = 'kvb-src-data';
-    const target = unusedNamespace('kvb-upload');
+    const target = session.unusedNamespace('kvb-upload');
     const dv = dataVolume('vm-disk', source);
     const bundle = await writeBundle([dv], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]);
     const first = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(first.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['vm-disk', 'uploaded', disk.length]]);
     assert.match(first.stderr, /chunks waiting for their index took at most .* in a temporary directory \(removed\)/);
-    const received = await uploads(plane, target);
+    const received = await uploads(session.plane, target);
     assert.equal(received.length, 1);
     assert.equal(received[0]?.receivedSha256, sha256(disk));
-    const stored = await volumeDigest(plane, pvcKey(target, 'vm-disk'));
+    const stored = await volumeDigest(session.plane, pvcKey(target, 'vm-disk'));
     assert.deepEqual([stored.size, stored.sha256], [disk.length, sha256(disk)]);
     const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'vm-disk');
     assert.deepEqual((restored?.spec as { source: unknown }).source, { upload: {} });
@@ -291,24 +260,24 @@ describe('restore of volume data from a bundle', () => {
     const second = await restore(['-f', '-', '--target-namespace', target, '--timeout', '60'], bundle);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.summary?.volumes[0]?.outcome, 'unchanged');
-    assert.equal((await uploads(plane, target)).length, 1);
+    assert.equal((await uploads(session.plane, target)).length, 1);
   });
 
   it('reads chunks back from a bundle file in place, spooling nothing', async () => {
     const source = 'kvb-src-file';
-    const target = unusedNamespace('kvb-upload-file');
+    const target = session.unusedNamespace('kvb-upload-file');
     const file = join(work, 'with-data.kvb');
     writeFileSync(file, await writeBundle([dataVolume('vm-disk', source)], source, 'vm', [{ volume: 'vm-disk', bytes: disk }]));
     const result = await restore(['-f', file, '--target-namespace', target, '--timeout', '60']);
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stderr, /temporary directory/);
-    assert.equal((await volumeDigest(plane, pvcKey(target, 'vm-disk'))).sha256, sha256(disk));
+    assert.equal((await volumeDigest(session.plane, pvcKey(target, 'vm-disk'))).sha256, sha256(disk));
   });
 
   for (const input of ['pipe', 'file'] as const) {
     it(`refuses a corrupt chunk before any of its bytes reach the upload proxy (${input}), reporting that volume failed, exit 1`, async () => {
       const source = 'kvb-src-corrupt';
-      const target = unusedNamespace(`kvb-corrupt-${input}`);
+      const target = session.unusedNamespace(`kvb-corrupt-${input}`);
       const good = Buffer.alloc(1024 * 1024, 0x61);
       const bundle = corruptSecondChunk(await writeBundle([dataVolume('bad-disk', source)], source, 'vm', [{ volume: 'bad-disk', bytes: Buffer.concat([good, Buffer.alloc(1024 * 1024, 0x62)]) }]));
       const file = join(work, `corrupt-${input}.kvb`);
@@ -318,7 +287,7 @@ describe('restore of volume data from a bundle', () => {
       const volume = result.summary?.volumes.find((v) => v.name === 'bad-disk');
       assert.equal(volume?.outcome, 'failed');
       assert.match(volume?.message ?? '', /bundle entry chunks\/sha256\/[0-9a-f]{64}: content sha256 is [0-9a-f]{64}, not the digest its name says \(corrupt chunk\)/);
-      assert.deepEqual(await uploads(plane, target), [], 'the upload proxy recorded no upload of that volume');
+      assert.deepEqual(await uploads(session.plane, target), [], 'the upload proxy recorded no upload of that volume');
       const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'bad-disk');
       assert.notEqual((restored?.status as { phase?: string } | undefined)?.phase, 'Succeeded');
     });
@@ -327,8 +296,8 @@ describe('restore of volume data from a bundle', () => {
     it(`still restores the v1alpha1 testdata bundle ${file}${file === 'with-export.tar.gz' ? ', uploading its data file as it is' : ''}`, async () => {
       const path = fileURLToPath(new URL(`../testdata/bundles/good/${file}`, import.meta.url));
       // transformed.tar was transformed for ns1 already: it is restored there as it is.
-      const target = file === 'transformed.tar' ? 'ns1' : unusedNamespace('kvb-v1alpha1');
-      if (file === 'transformed.tar') namespaces.push(target);
+      const target = file === 'transformed.tar' ? 'ns1' : session.unusedNamespace('kvb-v1alpha1');
+      if (file === 'transformed.tar') session.deleteAfterwards(target);
       const args = file === 'transformed.tar' ? [] : ['--target-namespace', target, '--seed', target];
       const result = await restore(['-f', path, ...args, '--timeout', '60']);
       assert.equal(result.code, 0, result.stderr);
@@ -337,13 +306,13 @@ describe('restore of volume data from a bundle', () => {
       if (file === 'with-export.tar.gz') {
         const bytes = goodV1alpha1Fixtures()[1]?.data[0]?.bytes ?? Buffer.alloc(0);
         assert.deepEqual(result.summary?.volumes.map((v) => [v.name, v.outcome, v.bytes]), [['disk1', 'uploaded', bytes.length]]);
-        assert.equal((await uploads(plane, target))[0]?.receivedSha256, sha256(bytes));
+        assert.equal((await uploads(session.plane, target))[0]?.receivedSha256, sha256(bytes));
       }
     });
   }
 
   it('--data-source none restores the DataVolume as prePopulated and uploads nothing', async () => {
-    const target = unusedNamespace('kvb-upload-none');
+    const target = session.unusedNamespace('kvb-upload-none');
     const dv: KubeObject = {
       apiVersion: 'cdi.kubevirt.io/v1beta1',
       kind: 'DataVolume',
@@ -356,7 +325,7 @@ describe('restore of volume data from a bundle', () => {
     assert.equal(code, 0, stderr);
     const restored = await read('cdi.kubevirt.io/v1beta1', 'DataVolume', target, 'vm-disk');
     assert.equal(restored?.metadata.annotations?.['cdi.kubevirt.io/storage.prePopulated'], 'vm-disk');
-    assert.deepEqual(await uploads(plane, target), []);
+    assert.deepEqual(await uploads(session.plane, target), []);
   });
 });
 

@@ -5,32 +5,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseManifests } from '../src/model/parse-manifests.ts';
-import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from '../scripts/e2e/cluster.ts';
-import { condition, waitFor, type Obj } from '../scripts/e2e/fixtures.ts';
+import { apiRequest, createObjects, deleteNamespace, eventually, objectApi, readObject } from '../scripts/e2e/cluster.ts';
+import { condition, E2eSession, type Obj, waitFor } from '../scripts/e2e/fixtures.ts';
 import { peerManifestObjects } from '../src/testing/peer-manifests.ts';
 import { REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
-import { makeTempDir } from '../src/testing/temp-dir.ts';
 
-let plane: ControlPlane;
-let kc: KubeConfig;
-const work = makeTempDir('kvbackup-scenarios-');
-const namespaces: string[] = [];
-
-before(async () => {
-  plane = await connect();
-  kc = kubeConfig(plane);
-});
-
-after(async () => {
-  for (const namespace of namespaces) await deleteNamespace(kc, namespace);
-});
+const session = new E2eSession('kvbackup-scenarios-');
+const { work } = session;
 
 /** A peer manifest, or one of testdata/scenarios/ (the manifests the peer folder lacks). */
 function manifest(file: string): KubernetesObject[] {
-  if (!file.startsWith('testdata:')) return peerManifestObjects(file, plane.storageClass);
-  const text = readFileSync(join(REPO_ROOT, 'testdata/scenarios', file.slice('testdata:'.length)), 'utf8').replaceAll('{{KVP_STORAGE_CLASS}}', plane.storageClass);
+  if (!file.startsWith('testdata:')) return peerManifestObjects(file, session.plane.storageClass);
+  const text = readFileSync(join(REPO_ROOT, 'testdata/scenarios', file.slice('testdata:'.length)), 'utf8').replaceAll('{{KVP_STORAGE_CLASS}}', session.plane.storageClass);
   return parseManifests(text, file).map(({ object }) => object);
 }
 
@@ -39,16 +27,16 @@ const VMI = (namespace: string, name: string): Obj => ({ apiVersion: 'kubevirt.i
 const DV = (namespace: string, name: string): Obj => ({ apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name, namespace } });
 const PVC = (namespace: string, name: string): Obj => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace } });
 
-const running = (namespace: string, name: string) => waitFor(kc, VM(namespace, name), 'Running', (vm) => vm.status?.printableStatus === 'Running');
-const stopped = (namespace: string, name: string) => waitFor(kc, VM(namespace, name), 'Stopped', (vm) => vm.status?.printableStatus === 'Stopped');
-const succeeded = (namespace: string, name: string) => waitFor(kc, DV(namespace, name), 'Succeeded', (dv) => dv.status?.phase === 'Succeeded');
+const running = (namespace: string, name: string) => waitFor(session.kc, VM(namespace, name), 'Running', (vm) => vm.status?.printableStatus === 'Running');
+const stopped = (namespace: string, name: string) => waitFor(session.kc, VM(namespace, name), 'Stopped', (vm) => vm.status?.printableStatus === 'Stopped');
+const succeeded = (namespace: string, name: string) => waitFor(session.kc, DV(namespace, name), 'Succeeded', (dv) => dv.status?.phase === 'Succeeded');
 
 async function setRunStrategy(namespace: string, name: string, runStrategy: 'Always' | 'Halted'): Promise<void> {
-  await objectApi(kc).patch({ ...VM(namespace, name), spec: { runStrategy } }, undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never);
+  await objectApi(session.kc).patch({ ...VM(namespace, name), spec: { runStrategy } }, undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never);
 }
 
 async function dataVolumeNames(namespace: string): Promise<string[]> {
-  const list = await objectApi(kc).list('cdi.kubevirt.io/v1beta1', 'DataVolume', namespace);
+  const list = await objectApi(session.kc).list('cdi.kubevirt.io/v1beta1', 'DataVolume', namespace);
   return list.items.map((item) => item.metadata?.name as string).sort();
 }
 
@@ -95,11 +83,11 @@ const SCENARIOS: Scenario[] = [
       await running(ns, 'test-vm-with-pvc');
     },
     async check(ns) {
-      const pvc = await waitFor(kc, PVC(ns, 'test-pvc'), 'Bound', (claim) => claim.status?.phase === 'Bound');
+      const pvc = await waitFor(session.kc, PVC(ns, 'test-pvc'), 'Bound', (claim) => claim.status?.phase === 'Bound');
       // The claim was filled when exported: restored without its dataSourceRef, CDI's import populator leaves the
       // restored data alone instead of importing again (transform rule strip-populator-sources).
       assert.equal(pvc.spec?.dataSourceRef, undefined);
-      await readObject(kc, { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'VolumeImportSource', metadata: { name: 'test-import-source', namespace: ns } });
+      await readObject(session.kc, { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'VolumeImportSource', metadata: { name: 'test-import-source', namespace: ns } });
       await running(ns, 'test-vm-with-pvc');
     },
   },
@@ -112,18 +100,18 @@ const SCENARIOS: Scenario[] = [
       // What `virtctl addvolume --persist` leaves behind: the volume and its disk in the VM template and the VMI.
       const volume = { name: 'test-dv', dataVolume: { name: 'test-dv', hotpluggable: true } };
       const disk = { name: 'test-dv', disk: { bus: 'scsi' } };
-      const vm = await readObject<Obj>(kc, VM(ns, 'test-vm-for-hotplug'));
+      const vm = await readObject<Obj>(session.kc, VM(ns, 'test-vm-for-hotplug'));
       const template = vm.spec.template.spec;
-      await objectApi(kc).replace({ ...vm, spec: { ...vm.spec, template: { ...vm.spec.template, spec: { ...template, volumes: [...template.volumes, volume], domain: { ...template.domain, devices: { ...template.domain.devices, disks: [...template.domain.devices.disks, disk] } } } } } });
-      const vmi = await readObject<Obj>(kc, VMI(ns, 'test-vm-for-hotplug'));
-      await objectApi(kc).replace({ ...vmi, spec: { ...vmi.spec, volumes: [...vmi.spec.volumes, volume], domain: { ...vmi.spec.domain, devices: { ...vmi.spec.domain.devices, disks: [...vmi.spec.domain.devices.disks, disk] } } } });
+      await objectApi(session.kc).replace({ ...vm, spec: { ...vm.spec, template: { ...vm.spec.template, spec: { ...template, volumes: [...template.volumes, volume], domain: { ...template.domain, devices: { ...template.domain.devices, disks: [...template.domain.devices.disks, disk] } } } } } });
+      const vmi = await readObject<Obj>(session.kc, VMI(ns, 'test-vm-for-hotplug'));
+      await objectApi(session.kc).replace({ ...vmi, spec: { ...vmi.spec, volumes: [...vmi.spec.volumes, volume], domain: { ...vmi.spec.domain, devices: { ...vmi.spec.domain.devices, disks: [...vmi.spec.domain.devices.disks, disk] } } } });
     },
     async check(ns) {
       const dv = await succeeded(ns, 'test-dv');
       assert.equal(dv.metadata?.annotations?.['cdi.kubevirt.io/storage.prePopulated'], 'test-dv');
       await running(ns, 'test-vm-for-hotplug');
       const vmi = await eventually('VMI test-vm-for-hotplug lists test-dv', async () => {
-        const found = await readObject<Obj>(kc, VMI(ns, 'test-vm-for-hotplug'));
+        const found = await readObject<Obj>(session.kc, VMI(ns, 'test-vm-for-hotplug'));
         return (found.spec.volumes as { name: string }[]).some((v) => v.name === 'test-dv') ? found : undefined;
       });
       assert.ok((vmi.spec.domain.devices.disks as { name: string }[]).some((d) => d.name === 'test-dv'));
@@ -139,8 +127,8 @@ const SCENARIOS: Scenario[] = [
     },
     async check(ns) {
       await checkDataVolumesPrePopulated(ns);
-      await readObject(kc, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'test-configmap', namespace: ns } });
-      await readObject(kc, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'test-secret', namespace: ns } });
+      await readObject(session.kc, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'test-configmap', namespace: ns } });
+      await readObject(session.kc, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'test-secret', namespace: ns } });
       await stopped(ns, 'test-vm-with-different-volume-types');
       await setRunStrategy(ns, 'test-vm-with-different-volume-types', 'Always');
       await running(ns, 'test-vm-with-different-volume-types');
@@ -154,7 +142,7 @@ const SCENARIOS: Scenario[] = [
     },
     async check(ns) {
       await checkDataVolumesPrePopulated(ns);
-      await readObject(kc, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'test-access-credentials-secret', namespace: ns } });
+      await readObject(session.kc, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'test-access-credentials-secret', namespace: ns } });
       await running(ns, 'test-vm-with-access-credentials');
     },
   },
@@ -163,7 +151,7 @@ const SCENARIOS: Scenario[] = [
     files: ['instancetype.yaml', 'preference.yaml', 'vm_with_instancetype_and_preference.yaml'],
     async prepare(ns) {
       await running(ns, 'test-vm-with-instancetype-and-preference');
-      const vm = await waitFor(kc, VM(ns, 'test-vm-with-instancetype-and-preference'), 'revision names', (o) => Boolean(o.status?.instancetypeRef?.controllerRevisionRef?.name || o.spec?.instancetype?.revisionName));
+      const vm = await waitFor(session.kc, VM(ns, 'test-vm-with-instancetype-and-preference'), 'revision names', (o) => Boolean(o.status?.instancetypeRef?.controllerRevisionRef?.name || o.spec?.instancetype?.revisionName));
       revisions.set(ns, revisionNames(vm));
     },
     async check(ns, source) {
@@ -172,7 +160,7 @@ const SCENARIOS: Scenario[] = [
       assert.ok(names.instancetype && names.preference, `revision names in the restored spec: ${JSON.stringify(vm.spec)}`);
       assert.deepEqual(names, revisions.get(source), 'the restored VM keeps the revision names of the backup');
       for (const name of [names.instancetype, names.preference]) {
-        await readObject(kc, { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: name as string, namespace: ns } });
+        await readObject(session.kc, { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: name as string, namespace: ns } });
       }
     },
   },
@@ -181,12 +169,12 @@ const SCENARIOS: Scenario[] = [
     files: ['dv_with_guest_agent_image.yaml', 'vmi_with_dv.yaml'],
     async prepare(ns) {
       await succeeded(ns, 'test-dv');
-      const vmi = await waitFor(kc, VMI(ns, 'test-vmi-with-dv'), 'Running with AgentConnected', (o) => o.status?.phase === 'Running' && condition(o, 'AgentConnected')?.status === 'True');
+      const vmi = await waitFor(session.kc, VMI(ns, 'test-vmi-with-dv'), 'Running with AgentConnected', (o) => o.status?.phase === 'Running' && condition(o, 'AgentConnected')?.status === 'True');
       assert.ok(vmi);
     },
     async check(ns) {
       await checkDataVolumesPrePopulated(ns);
-      await waitFor(kc, VMI(ns, 'test-vmi-with-dv'), 'Running', (o) => o.status?.phase === 'Running');
+      await waitFor(session.kc, VMI(ns, 'test-vmi-with-dv'), 'Running', (o) => o.status?.phase === 'Running');
     },
   },
 ];
@@ -203,15 +191,14 @@ function revisionNames(vm: Obj): { instancetype?: string; preference?: string } 
 
 async function namespaceGone(name: string): Promise<void> {
   await eventually(`namespace ${name} finalized`, async () => {
-    const response = await apiRequest(kc, 'GET', `/api/v1/namespaces/${name}`);
+    const response = await apiRequest(session.kc, 'GET', `/api/v1/namespaces/${name}`);
     return response.status === 404 ? true : undefined;
   }, 120_000);
 }
 
 async function setUp(scenario: Scenario, prefix: string): Promise<string> {
-  const ns = await createNamespace(kc, prefix);
-  namespaces.push(ns);
-  for (const file of scenario.files) await createObjects(kc, ns, manifest(file));
+  const ns = await session.freshNamespace(prefix);
+  for (const file of scenario.files) await createObjects(session.kc, ns, manifest(file));
   await scenario.prepare(ns);
   return ns;
 }
@@ -227,10 +214,10 @@ describe('the guide\'s scenarios: export, delete the namespace, restore', () => 
     it(scenario.name, async () => {
       const ns = await setUp(scenario, 'kvb-scn');
       const bundle = join(work, `${ns}.kvb`);
-      await cli('export', ['-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', bundle]);
-      await deleteNamespace(kc, ns);
+      await cli('export', ['-n', ns, '--kubeconfig', session.plane.kubeconfig, '--output-file', bundle]);
+      await deleteNamespace(session.kc, ns);
       await namespaceGone(ns);
-      await cli('restore', ['-f', bundle, '--kubeconfig', plane.kubeconfig, '--wait', '--timeout', '120']);
+      await cli('restore', ['-f', bundle, '--kubeconfig', session.plane.kubeconfig, '--wait', '--timeout', '120']);
       await scenario.check(ns, ns);
     });
   }
@@ -241,10 +228,10 @@ describe('the guide\'s scenarios through a pipe: export | transform --target-nam
     it(scenario.name, async () => {
       const ns = await setUp(scenario, 'kvb-pipe');
       const other = `${ns}-copy`.slice(0, 63);
-      namespaces.push(other);
-      const exported = await cli('export', ['-n', ns, '--kubeconfig', plane.kubeconfig, '--output-file', '-']);
+      session.deleteAfterwards(other);
+      const exported = await cli('export', ['-n', ns, '--kubeconfig', session.plane.kubeconfig, '--output-file', '-']);
       const transformed = await cli('transform', ['-f', '-', '--target-namespace', other], exported.stdout);
-      await cli('restore', ['-f', '-', '--kubeconfig', plane.kubeconfig, '--wait', '--timeout', '120'], transformed.stdout);
+      await cli('restore', ['-f', '-', '--kubeconfig', session.plane.kubeconfig, '--wait', '--timeout', '120'], transformed.stdout);
       await scenario.check(other, ns);
     });
   }

@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { openBundle } from '../src/io/tar/bundle-reader.ts';
 import { generateBundle } from './generate-bundle.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
+import { SimSwitches } from './e2e/simulator.ts';
 import { claimOf, dataVolumeOf, OBJECTS_PER_VM, settledObjects, userObjects } from './bench/vm-set.ts';
 
 async function bytesOf(vms: number, seed: string): Promise<Buffer> {
@@ -52,8 +53,8 @@ describe('generate-bundle', () => {
     const vm = userObjects('s', 'bench', 1, { diskBytes: 1024 })[3] as KubeObject;
     const dataVolume = dataVolumeOf({ ...vm, metadata: { ...vm.metadata, uid: 'vm-uid' } });
     const claim = claimOf('s', { ...dataVolume, metadata: { ...dataVolume.metadata, uid: 'dv-uid' } });
-    assert.equal(dataVolume.metadata.annotations?.['sim.kvbackup.test/disk-size'], '1024');
-    assert.equal(claim.metadata.annotations?.['sim.kvbackup.test/disk-size'], '1024');
+    assert.equal(dataVolume.metadata.annotations?.[SimSwitches.diskSize.annotation], '1024');
+    assert.equal(claim.metadata.annotations?.[SimSwitches.diskSize.annotation], '1024');
     assert.equal(claim.metadata.annotations?.['cdi.kubevirt.io/createdForDataVolume'], 'dv-uid');
   });
 });

@@ -11,7 +11,14 @@ export const ExitCode = {
   cluster: 3,
   /** A bug in kubectl-kvbackup. */
   internal: 70,
+  /** Interrupted by SIGHUP, SIGINT or SIGTERM: 128 + the signal's number, as a shell reports a death by it. */
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
 } as const;
+
+/** The signals a run stops on; each is an exit code of its own. */
+export type StopSignal = 'SIGHUP' | 'SIGINT' | 'SIGTERM';
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -50,14 +57,44 @@ export class IncompleteGraphError extends KvbError {
   }
 }
 
-/** The cluster refused a request or did not reach the expected state. */
+/** What the apiserver answered: the HTTP status and the `reason` of its Status object (`Forbidden`, `NotFound`, …). */
+export interface ApiStatus {
+  status: number;
+  reason?: string | undefined;
+}
+
+/**
+ * The cluster refused a request or did not reach the expected state. When the apiserver answered, `status` and
+ * `reason` say how; callers tell failures apart by them, never by the message.
+ */
 export class ClusterError extends KvbError {
-  constructor(message: string, details: readonly string[] = []) {
+  readonly status: number | undefined;
+  readonly reason: string | undefined;
+
+  constructor(message: string, details: readonly string[] = [], api?: ApiStatus) {
     super(message, ExitCode.cluster, details);
+    this.status = api?.status;
+    this.reason = api?.reason;
   }
 }
 
-/** A broken invariant inside kubectl-kvbackup: printed with its stack. */
+/**
+ * The run was stopped by a signal, after its cleanup (every guest thawed, what it created deleted). The exit code
+ * is the one a death by that signal gives.
+ */
+export class InterruptedError extends KvbError {
+  readonly signal: StopSignal;
+
+  constructor(signal: StopSignal, message = `interrupted by ${signal}`) {
+    super(message, ExitCode[signal]);
+    this.signal = signal;
+  }
+}
+
+/**
+ * A broken invariant inside kubectl-kvbackup: printed with its stack, exit 70. Only for what no input, cluster or
+ * command line can cause; everything else is one of the classes above.
+ */
 export class InternalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

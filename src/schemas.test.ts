@@ -3,6 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SCHEMA_NAMES, SCHEMAS, validatorFor } from './schemas.ts';
 
 const dir = new URL('../schemas/', import.meta.url);
@@ -24,5 +26,23 @@ describe('schema registry', () => {
       assert.equal(validatorFor(name), validatorFor(name), `${name} compiled once`);
       assert.equal(typeof validatorFor(SCHEMAS[name].$id), 'function');
     }
+  });
+
+  it('is the only Ajv: no other file of the project imports one', () => {
+    const root = fileURLToPath(new URL('../', import.meta.url));
+    const offenders: string[] = [];
+    const walk = (folder: string) => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(path);
+        } else if (entry.name.endsWith('.ts') && path !== fileURLToPath(import.meta.url)) {
+          const text = readFileSync(path, 'utf8');
+          if (/new Ajv\b|^import (?!type )[^;]*from 'ajv'/m.test(text) && relative(root, path) !== 'src/schemas.ts') offenders.push(relative(root, path));
+        }
+      }
+    };
+    for (const folder of ['src', 'cmd', 'scripts']) walk(join(root, folder));
+    assert.deepEqual(offenders, []);
   });
 });

@@ -9,7 +9,7 @@ import tar from 'tar-stream';
 import type { ExportRecord } from '../../src/bundle/documents.ts';
 import { volumeOffers } from '../../src/io/cluster/download.ts';
 import type { ControlPlane } from '../e2e/cluster.ts';
-import { served, SIM_DOWNLOAD_RATE } from '../e2e/simulator.ts';
+import { served, SimSwitches } from '../e2e/simulator.ts';
 import { generateCluster } from '../generate-cluster.ts';
 import type { BenchContext } from './context.ts';
 import { measure, measureInterleaved, median } from './measure.ts';
@@ -104,7 +104,7 @@ async function benchResume(ctx: BenchContext, plane: ControlPlane, namespace: st
   const argv = ctx.cli('export', vm, '-n', namespace, '--kubeconfig', plane.kubeconfig, '--export', '--with-data', '--output-file', output, ...(ctx.smoke ? ['--parallel', '1'] : []));
   const kubectl = [plane.kubectl, '--kubeconfig', plane.kubeconfig, '-n', namespace];
   // The smoke volume is too small to catch midway at full speed: there the export server is slowed to 4 s a volume.
-  if (ctx.smoke) await measure([...kubectl, 'annotate', '--overwrite', 'virtualmachines.kubevirt.io', vm, `${SIM_DOWNLOAD_RATE}=${Math.ceil(bytes / 4)}`]);
+  if (ctx.smoke) await measure([...kubectl, 'annotate', '--overwrite', 'virtualmachines.kubevirt.io', vm, `${SimSwitches.downloadRate.annotation}=${SimSwitches.downloadRate.encode(Math.ceil(bytes / 4))}`]);
   try {
     ctx.log('data: an export killed with SIGKILL halfway, then --resume');
     const start = await servedBytes(plane, namespace);
@@ -127,7 +127,7 @@ async function benchResume(ctx: BenchContext, plane: ControlPlane, namespace: st
       `resume: killed with SIGKILL after the server sent ${mib(killedAt)} MiB of the ${mib(bytes)} MiB volume; \`export … --resume\` took ${seconds(resumed.wallMs)} s, fetched ${mib(fetched)} MiB more (${(fraction * 100).toFixed(0)} % of the volume; target ≤ ${DATA_TARGETS.resumeFetchedFraction * 100} %: ${verdict(fraction <= DATA_TARGETS.resumeFetchedFraction)}), peak RSS ${mib(resumed.peakRssBytes)} MiB, and the bundle validates`,
     ];
   } finally {
-    if (ctx.smoke) await measure([...kubectl, 'annotate', 'virtualmachines.kubevirt.io', vm, `${SIM_DOWNLOAD_RATE}-`]);
+    if (ctx.smoke) await measure([...kubectl, 'annotate', 'virtualmachines.kubevirt.io', vm, `${SimSwitches.downloadRate.annotation}-`]);
   }
 }
 

@@ -3,12 +3,9 @@
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as connectClient } from '../../src/io/cluster/client.ts';
-import { targetOf } from '../../src/io/cluster/resource.ts';
-import { trackedVm, trackingEnabled, writeDisk } from '../../src/testing/backup-fixtures.ts';
-import { createNamespace, createObjects } from '../../src/testing/e2e-cluster.ts';
-import type { ControlPlane } from '../e2e/cluster.ts';
-import { backupTransfers, pvcKey, volumeDigest } from '../e2e/simulator.ts';
+import { trackedVm, trackingEnabled, writeDisk } from '../e2e/backup-fixtures.ts';
+import { createNamespace, createObjects, deleteNamespace, kubeConfig, type ControlPlane } from '../e2e/cluster.ts';
+import { backupTransfers, pvcKey, volumeDigest, type ByteRange } from '../e2e/simulator.ts';
 import type { BenchContext } from './context.ts';
 import { measure } from './measure.ts';
 import { mib, seconds, verdict, type Table } from './report.ts';
@@ -20,13 +17,13 @@ const CHANGED_PERCENT = [1, 10, 50];
 
 export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): Promise<Table> {
   const disk = DISK_BYTES[ctx.smoke ? 'smoke' : 'full'];
-  const client = connectClient({ kubeconfig: plane.kubeconfig });
-  const ns = `kvb-bench-incremental-${process.pid}`;
+  const kc = kubeConfig(plane);
+  const ns = await createNamespace(kc, 'kvb-bench-incremental');
+  const target = `${ns}-restored`;
   ctx.log(`incremental: a running, tracked VM with a ${mib(disk)} MiB disk in ${ns}`);
-  await createNamespace(client, ns);
   try {
-    await createObjects(client, ns, [trackedVm('vm1', disk)]);
-    await trackingEnabled(client, ns, 'vm1');
+    await createObjects(kc, ns, [trackedVm('vm1', disk)]);
+    await trackingEnabled(kc, ns, 'vm1');
     const moved = async () => (await backupTransfers(plane, ns)).reduce((sum, t) => sum + t.dataBytes, 0);
     const exportTo = async (output: string, base?: string) => {
       const before = await moved();
@@ -40,7 +37,7 @@ export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): 
     rows.push(['full', '–', seconds(full.run.wallMs), cpu(full.run.cpuMs), mib(full.bytes), mib(full.size), '']);
     for (const [step, percent] of CHANGED_PERCENT.entries()) {
       const changed = Math.max(1, Math.round((disk / MiB) * (percent / 100)));
-      await writeDisk(client, ns, 'vm1-disk', spread(disk, changed, step + 1));
+      await writeDisk(kc, ns, 'vm1-disk', spread(disk, changed, step + 1));
       const output = join(ctx.workDir, `incremental-${percent}.kvb`);
       ctx.log(`incremental: ${percent} % changed (${changed} × 1 MiB)`);
       const result = await exportTo(output, chain[chain.length - 1]);
@@ -58,7 +55,6 @@ export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): 
     }
     const merged = join(ctx.workDir, 'incremental-merged.kvb');
     const merge = await measure(ctx.cli('merge', ...chain.flatMap((file) => ['-f', file]), '--output-file', merged));
-    const target = `${ns}-restored`;
     const restore = await measure(ctx.cli('restore', ...chain.flatMap((file) => ['-f', file]), '--kubeconfig', plane.kubeconfig, '--target-namespace', target, '--allow-collisions', '--timeout', '300'));
     const source = await volumeDigest(plane, pvcKey(ns, 'vm1-disk'));
     const restored = await volumeDigest(plane, pvcKey(target, 'vm1-disk'));
@@ -74,7 +70,7 @@ export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): 
       ],
     };
   } finally {
-    for (const name of [ns, `${ns}-restored`]) await client.callOptional({ target: targetOf('', 'Namespace', 'delete', undefined, name) }).catch(() => undefined);
+    for (const name of [ns, target]) await deleteNamespace(kc, name).catch(() => undefined);
   }
 }
 
@@ -84,9 +80,9 @@ const cpu = (ms: number | undefined) => (ms === undefined ? '–' : (ms / 1000).
  * `changed` 1 MiB ranges spread evenly over the disk, chunk-aligned, as the write switch takes them; `shift` chunks
  * further for each step, so that no two steps write the same value (the switch applies each distinct value once).
  */
-function spread(disk: number, changed: number, shift: number): string {
+function spread(disk: number, changed: number, shift: number): ByteRange[] {
   const chunks = disk / MiB;
-  const ranges: string[] = [];
-  for (let i = 0; i < changed; i++) ranges.push(`${((Math.floor((i * chunks) / changed) + shift) % chunks) * MiB}:${MiB}`);
-  return ranges.join(',');
+  const ranges: ByteRange[] = [];
+  for (let i = 0; i < changed; i++) ranges.push({ offset: ((Math.floor((i * chunks) / changed) + shift) % chunks) * MiB, length: MiB });
+  return ranges;
 }

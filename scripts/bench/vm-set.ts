@@ -2,13 +2,13 @@
 
 import { createHash } from 'node:crypto';
 import type { JsonObject, JsonValue, KubeObject, OwnerReference } from '../../src/model/kube-object.ts';
+import { simAnnotations } from '../e2e/simulator.ts';
 
 /** The StorageClass the control plane makes default (scripts/control-plane/lib/up.sh). */
 export const STORAGE_CLASS = 'kvbackup-test';
 /** The simulated CSI driver and provisioner (scripts/control-plane/sim/storage.go). */
 const SIM_DRIVER = 'sim.kvbackup.test';
 /** The annotation that sets the size of a simulated volume's content. */
-const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
 /** Objects per VM in a settled namespace: VM, DataVolume, PVC, Secret, ConfigMap, instancetype, ControllerRevision. */
 export const OBJECTS_PER_VM = 7;
 /** Fixed clock of generated bundles, so the same seed gives the same bytes. */
@@ -44,7 +44,7 @@ export function macOf(seed: string, label: string): string {
 export function userObjects(seed: string, namespace: string, i: number, options: { diskBytes?: number } = {}): KubeObject[] {
   const n = vmNames(i);
   // The simulator serves this many bytes as the volume's content (scripts/control-plane/sim/volumes.go).
-  const diskAnnotations = options.diskBytes === undefined ? undefined : { [SIM_DISK_SIZE]: String(options.diskBytes) };
+  const diskAnnotations = options.diskBytes === undefined ? undefined : simAnnotations({ diskSize: options.diskBytes });
   const userData = `#cloud-config\nhostname: ${n.vm}\nssh_authorized_keys:\n  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${derive(seed, `${n.vm}/key`).slice(0, 43)} bench\n`;
   return [
     {

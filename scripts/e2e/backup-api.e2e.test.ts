@@ -10,7 +10,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, objectApi, readObject, type ControlPlane } from './cluster.ts';
 import { httpsRequest, type HttpResponse } from './http.ts';
-import { backupTransfers, CBT_LABEL, freezeRecord, pvcKey, SIM_FAIL, SIM_STALL, SIM_WRITE, SIM_WRITTEN, volumeDigest, writtenBytes } from './simulator.ts';
+import { backupTransfers, CBT_LABEL, freezeRecord, pvcKey, SIM_WRITTEN, simAnnotations, SimSwitches, volumeDigest, writtenBytes, type ByteRange } from './simulator.ts';
 import { condition, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
 
 const MiB = 1 << 20;
@@ -113,10 +113,13 @@ async function readData(backup: Obj, offset: number, length: number): Promise<Bu
   return r.body;
 }
 
-/** Overwrites ranges of vm1's disk through the write switch and waits until the simulator applied it. */
-async function writeDisk(value: string): Promise<void> {
-  await mergePatch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'vm1-disk', namespace: ns, annotations: { [SIM_WRITE]: value } } });
+/** Overwrites ranges of vm1's disk through the write switch, waits until the simulator applied it; the switch's value. */
+async function writeDisk(ranges: readonly ByteRange[]): Promise<string> {
+  const annotations = simAnnotations({ write: ranges });
+  const value = SimSwitches.write.encode(ranges);
+  await mergePatch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'vm1-disk', namespace: ns, annotations } });
   await waitFor(kc, ref('v1', 'PersistentVolumeClaim', 'vm1-disk'), `${SIM_WRITTEN}=${value}`, (o) => o.metadata?.annotations?.[SIM_WRITTEN] === value);
+  return value;
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -229,8 +232,10 @@ describe('simulated KubeVirt backup API', () => {
 
   it('after 2 × 1 MiB written, makes an incremental backup whose map shows exactly those extents', async () => {
     const before = await volumeDigest(plane, diskKey());
-    const value = `${1 * MiB}:${MiB},${5 * MiB}:${MiB}`;
-    await writeDisk(value);
+    const value = await writeDisk([
+      { offset: 1 * MiB, length: MiB },
+      { offset: 5 * MiB, length: MiB },
+    ]);
     const written = await volumeDigest(plane, diskKey());
     assert.notEqual(written.sha256, before.sha256);
     assert.equal(written.size, DISK_SIZE);
@@ -251,7 +256,7 @@ describe('simulated KubeVirt backup API', () => {
     assert.deepEqual(map.nextOffsets, [2 * MiB, 6 * MiB, null]);
 
     // A write while the backup runs does not change what it serves (copy-before-write).
-    await writeDisk(`${5 * MiB + 4096}:100`);
+    await writeDisk([{ offset: 5 * MiB + 4096, length: 100 }]);
     const image = Buffer.from(fullImage);
     for (const e of map.extents.filter((x) => x.description === 'dirty')) {
       const data = await readData(backup, e.offset, e.length);
@@ -289,7 +294,7 @@ describe('simulated KubeVirt backup API', () => {
     await eventually('tracker gone', async () => ((await exists(trackerRef('vm1-tracker'))) ? undefined : true));
     await finishBackup('tracker-goes-first');
     await createObjects(kc, ns, [trackerOf('vm1-tracker', 'vm1')]);
-    await writeDisk(`${3 * MiB}:10`);
+    await writeDisk([{ offset: 3 * MiB, length: 10 }]);
     const backup = await readyBackup('after-new-tracker');
     assert.equal(backup.status.type, 'Full');
     await finishBackup('after-new-tracker');
@@ -309,7 +314,7 @@ describe('simulated KubeVirt backup API', () => {
     await restart();
     const kept = await waitFor(kc, trackerRef('vm1-tracker'), 'redefined', (o) => o.status?.checkpointRedefinitionRequired === undefined);
     assert.ok(kept.status.latestCheckpoint.name);
-    await writeDisk(`${7 * MiB}:${MiB}`);
+    await writeDisk([{ offset: 7 * MiB, length: MiB }]);
     const incremental = await readyBackup('after-restart');
     assert.equal(incremental.status.type, 'Incremental');
     assert.deepEqual(
@@ -318,18 +323,18 @@ describe('simulated KubeVirt backup API', () => {
     );
     await finishBackup('after-restart');
 
-    await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: { [SIM_FAIL]: 'checkpoint-redefinition' } } });
+    await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: simAnnotations({ fail: ['checkpoint-redefinition'] }) } });
     await restart();
     await waitFor(kc, trackerRef('vm1-tracker'), 'checkpoint cleared', (o) => o.status?.latestCheckpoint === undefined);
     const full = await readyBackup('after-lost-checkpoint');
     assert.equal(full.status.type, 'Full');
     await finishBackup('after-lost-checkpoint');
-    await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: { [SIM_FAIL]: '' } } });
+    await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: simAnnotations({ fail: [] }) } });
   });
 
   it('completes with a warning when the freeze fails, and removes the export after the TTL', async () => {
     const vm = ref('kubevirt.io/v1', 'VirtualMachine', 'vm1');
-    await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: { [SIM_FAIL]: 'freeze' } } });
+    await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: simAnnotations({ fail: ['freeze'] }) } });
     try {
       const backup = await readyBackup('crash-consistent', { ttlDuration: '6s' });
       assert.equal(condition(backup, 'Quiesced')?.status, 'False');
@@ -345,7 +350,7 @@ describe('simulated KubeVirt backup API', () => {
       const failedFreeze = (await freezeRecord(plane, ns)).calls.filter((c) => c.via === 'virt-launcher' && c.code !== 200);
       assert.equal(failedFreeze.length, 1);
     } finally {
-      await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: { [SIM_FAIL]: '' } } });
+      await mergePatch({ ...vm, metadata: { ...vm.metadata, annotations: simAnnotations({ fail: [] }) } });
     }
     await finishBackup('crash-consistent');
   });
@@ -400,7 +405,7 @@ describe('simulated KubeVirt backup API', () => {
     assert.equal(sha256(root.body), (await volumeDigest(plane, pvcKey(ns, 'vm2-disk'))).sha256);
     await finishBackup('vm2-full');
 
-    await mergePatch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'vm2-data', namespace: ns, annotations: { [SIM_WRITE]: `${128 * KiB}:${KiB}` } } });
+    await mergePatch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'vm2-data', namespace: ns, annotations: simAnnotations({ write: [{ offset: 128 * KiB, length: KiB }] }) } });
     await waitFor(kc, ref('v1', 'PersistentVolumeClaim', 'vm2-data'), 'written', (o) => o.metadata?.annotations?.[SIM_WRITTEN] !== undefined);
     const inc = await readyBackup('vm2-inc', { tracker: 'vm2-tracker' });
     assert.equal(inc.status.type, 'Incremental');
@@ -427,7 +432,7 @@ describe('simulated KubeVirt backup API', () => {
     };
     assert.deepEqual(await putStatus(trackerRef('roundtrip-tracker'), 'virtualmachinebackuptrackers', trackerStatus), trackerStatus);
 
-    const backup = backupOf('roundtrip', { annotations: { [SIM_STALL]: 'backup' }, forceFullBackup: true, ttlDuration: '1h30m0s' });
+    const backup = backupOf('roundtrip', { annotations: simAnnotations({ stall: ['backup'] }), forceFullBackup: true, ttlDuration: '1h30m0s' });
     backup.spec.skipQuiesce = true;
     await createObjects(kc, ns, [backup]);
     const stored = await readObject<Obj>(kc, backupRef('roundtrip'));

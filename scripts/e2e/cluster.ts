@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { kindInfo } from '../../src/model/kinds.ts';
 import { httpsRequest, type HttpResponse } from './http.ts';
 
 /** A running control plane, as described by its env file. */
@@ -118,16 +119,31 @@ export async function deleteNamespace(kc: KubeConfig, name: string): Promise<voi
   await objectApi(kc).delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
 }
 
-/** Creates objects in order; namespaced ones without a namespace go to `namespace`. */
-export async function createObjects(kc: KubeConfig, namespace: string, objects: readonly KubernetesObject[]): Promise<KubernetesObject[]> {
+/**
+ * Creates objects in order; namespaced ones without a namespace go to `namespace`. With `keepExisting`, an object
+ * that already exists (a cluster-scoped one another test created) is left as it is.
+ */
+export async function createObjects(kc: KubeConfig, namespace: string, objects: readonly KubernetesObject[], options: { keepExisting?: boolean } = {}): Promise<KubernetesObject[]> {
   const api = objectApi(kc);
   const created: KubernetesObject[] = [];
   for (const o of objects) {
     const copy = structuredClone(o);
     if (!copy.metadata?.namespace && (await isNamespaced(kc, copy))) copy.metadata = { ...copy.metadata, namespace };
-    created.push(await api.create(copy));
+    try {
+      created.push(await api.create(copy));
+    } catch (error) {
+      if (!options.keepExisting || (error as { code?: number }).code !== 409) throw error;
+    }
   }
   return created;
+}
+
+/** The names of the objects of a registered kind (`Kinds.X`) in a namespace, sorted. */
+export async function listNames(kc: KubeConfig, kind: { group: string; kind: string }, namespace: string): Promise<string[]> {
+  const info = kindInfo(kind.group, kind.kind);
+  if (!info) throw new Error(`${kind.kind}.${kind.group} is not in the kind registry`);
+  const list = await objectApi(kc).list(kind.group === '' ? info.version : `${kind.group}/${info.version}`, kind.kind, namespace);
+  return list.items.map((item) => item.metadata?.name as string).sort();
 }
 
 const scopeCache = new Map<string, boolean>();

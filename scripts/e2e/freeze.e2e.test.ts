@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, eventually, kubeConfig, readObject, type ControlPlane } from './cluster.ts';
-import { freezeRecord, simSwitches } from './simulator.ts';
+import { freezeRecord, simAnnotations } from './simulator.ts';
 import { vmiRunning, vmWithDataVolume, type Obj } from './fixtures.ts';
 
 let plane: ControlPlane;
@@ -27,9 +27,9 @@ before(async () => {
   await createObjects(kc, ns, [
     vmWithDataVolume('guest'),
     vmWithDataVolume('timed'),
-    vmWithDataVolume('agentless', { annotations: simSwitches({ fail: ['guest-agent'] }) }),
-    vmWithDataVolume('stuck', { annotations: simSwitches({ stall: ['start'] }) }),
-    vmWithDataVolume('broken', { annotations: simSwitches({ fail: ['unfreeze'] }) }),
+    vmWithDataVolume('agentless', { annotations: simAnnotations({ fail: ['guest-agent'] }) }),
+    vmWithDataVolume('stuck', { annotations: simAnnotations({ stall: ['start'] }) }),
+    vmWithDataVolume('broken', { annotations: simAnnotations({ fail: ['unfreeze'] }) }),
   ]);
   await Promise.all(['guest', 'timed', 'agentless', 'broken'].map((n) => vmiRunning(kc, ns, n)));
 });

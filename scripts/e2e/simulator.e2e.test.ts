@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, connect, createNamespace, createObjects, deleteNamespace, kubeConfig, readObject, type ControlPlane } from './cluster.ts';
 import { httpsRequest } from './http.ts';
-import { freezeRecord, generatedVolumeBytes, pvcKey, simSwitches, uploads, volumeDigest } from './simulator.ts';
+import { freezeRecord, generatedVolumeBytes, pvcKey, simAnnotations, uploads, volumeDigest } from './simulator.ts';
 import { condition, vmiRunning, vmWithDataVolume, waitFor, type Obj } from './fixtures.ts';
 
 let plane: ControlPlane;
@@ -157,10 +157,10 @@ describe('simulated KubeVirt and CDI', () => {
 
   it('fails and stalls steps on request', async () => {
     await createObjects(kc, ns, [
-      snapshotOf('snap-fail', 'vm1', simSwitches({ fail: ['snapshot'] })),
-      snapshotOf('snap-stall', 'vm1', simSwitches({ stall: ['snapshot'] })),
-      exportOf('exp-stall', { kind: 'PersistentVolumeClaim', name: 'vm1-disk' }, simSwitches({ stall: ['export'] })),
-      { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name: 'dv-fail', annotations: simSwitches({ fail: ['import'] }) },
+      snapshotOf('snap-fail', 'vm1', simAnnotations({ fail: ['snapshot'] })),
+      snapshotOf('snap-stall', 'vm1', simAnnotations({ stall: ['snapshot'] })),
+      exportOf('exp-stall', { kind: 'PersistentVolumeClaim', name: 'vm1-disk' }, simAnnotations({ stall: ['export'] })),
+      { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name: 'dv-fail', annotations: simAnnotations({ fail: ['import'] }) },
         spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } } as Obj,
     ]);
     const failed = await waitFor(kc, ref('snapshot.kubevirt.io/v1beta1', 'VirtualMachineSnapshot', 'snap-fail'), 'Failed', (o) => o.status?.phase === 'Failed');

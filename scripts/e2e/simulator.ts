@@ -4,21 +4,6 @@
 import { createHash } from 'node:crypto';
 import type { ControlPlane } from './cluster.ts';
 
-/** Annotation: comma-separated steps that fail (see README.md for the steps). */
-export const SIM_FAIL = 'sim.kvbackup.test/fail';
-/** Annotation: comma-separated steps that never complete. */
-export const SIM_STALL = 'sim.kvbackup.test/stall';
-/** PVC annotation: size in bytes of the volume's generated content (default 1 MiB). */
-export const SIM_DISK_SIZE = 'sim.kvbackup.test/disk-size';
-/** Annotation on a VM (or its export): bytes per second each export-server volume response is held to. */
-export const SIM_DOWNLOAD_RATE = 'sim.kvbackup.test/download-rate';
-/** PVC annotation: "<offset>:<length>[,…]" byte ranges to overwrite with new content, once per distinct value. */
-export const SIM_WRITE = 'sim.kvbackup.test/write';
-/** PVC annotation set by the simulator: the last SIM_WRITE value applied. */
-export const SIM_WRITTEN = 'sim.kvbackup.test/written';
-/** Namespace or VM label the simulated KubeVirt CR selects for changed block tracking. */
-export const CBT_LABEL = { changedBlockTracking: 'true' } as const;
-
 export type SimStep =
   | 'start'
   | 'guest-agent'
@@ -34,13 +19,55 @@ export type SimStep =
   | 'backup'
   | 'checkpoint-redefinition';
 
-/** The annotations that switch steps to fail or stall. */
-export function simSwitches(s: { fail?: SimStep[]; stall?: SimStep[] }): Record<string, string> {
+/** A byte range of a disk. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/**
+ * One simulator switch: the annotation the Go simulator reads, what it does (the line README.md's switch table
+ * shows), and how a test's typed value is written into the annotation.
+ */
+export interface SimSwitch<T> {
+  annotation: string;
+  doc: string;
+  encode(value: T): string;
+}
+
+const defineSwitch = <T>(declaration: SimSwitch<T>): SimSwitch<T> => Object.freeze(declaration);
+const steps = (list: readonly SimStep[]) => list.join(',');
+
+/** Every switch, one declaration each; `simAnnotations` writes them, scripts/e2e/README.md documents them. */
+export const SimSwitches = {
+  fail: defineSwitch<readonly SimStep[]>({ annotation: 'sim.kvbackup.test/fail', doc: 'the listed steps fail (see the step table)', encode: steps }),
+  stall: defineSwitch<readonly SimStep[]>({ annotation: 'sim.kvbackup.test/stall', doc: 'the listed steps never complete (see the step table)', encode: steps }),
+  diskSize: defineSwitch<number>({ annotation: 'sim.kvbackup.test/disk-size', doc: 'PVC or DataVolume: bytes of generated content (default 1 MiB)', encode: String }),
+  downloadRate: defineSwitch<number>({ annotation: 'sim.kvbackup.test/download-rate', doc: 'VM or its export: bytes per second each export-server volume response is held to', encode: String }),
+  write: defineSwitch<readonly ByteRange[]>({
+    annotation: 'sim.kvbackup.test/write',
+    doc: 'bound PVC: byte ranges overwritten with new content, once per distinct value',
+    encode: (ranges) => ranges.map((range) => `${range.offset}:${range.length}`).join(','),
+  }),
+} as const;
+
+export type SimSwitchName = keyof typeof SimSwitches;
+type SwitchValue<S> = S extends SimSwitch<infer T> ? T : never;
+export type SimSwitchValues = { [N in SimSwitchName]?: SwitchValue<(typeof SimSwitches)[N]> };
+
+/** The annotations that set the given switches (an empty step list clears `fail` or `stall` when patched onto an object). */
+export function simAnnotations(values: SimSwitchValues): Record<string, string> {
   const out: Record<string, string> = {};
-  if (s.fail?.length) out[SIM_FAIL] = s.fail.join(',');
-  if (s.stall?.length) out[SIM_STALL] = s.stall.join(',');
+  for (const [name, value] of Object.entries(values) as [SimSwitchName, never][]) {
+    if (value !== undefined) out[SimSwitches[name].annotation] = SimSwitches[name].encode(value);
+  }
   return out;
 }
+
+/** PVC annotation the simulator sets once a `write` switch is applied: the value applied. */
+export const SIM_WRITTEN = 'sim.kvbackup.test/written';
+/** Namespace or VM label the simulated KubeVirt CR selects for changed block tracking. */
+export const CBT_LABEL = { changedBlockTracking: 'true' } as const;
 
 export interface FreezeCall {
   seq: number;

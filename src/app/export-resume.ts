@@ -12,7 +12,7 @@ import type { BundleWriter } from '../io/tar/bundle-writer.ts';
 import { readJournal, type JournalHeader, type JournalState } from '../io/files/export-journal.ts';
 import { openPartialBundle, readAt, resumePaths, scanPartialBundle, type PartialEntry } from '../io/files/partial-bundle.ts';
 import { removeIfPresent, ResumableOutput } from '../io/files/resumable-output.ts';
-import { UsageError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
 import { planVolumes, type ReuseSource } from './export-data.ts';
 import type { ExportRun, VmRun } from './export-run.ts';
 
@@ -59,10 +59,14 @@ export async function readPartialExport(paths: { partial: string; journal: strin
 
 /** A JSON entry's document (zstd-compressed unless it is the plain header or trailer). */
 async function readJson(handle: FileHandle, entry: PartialEntry): Promise<unknown> {
-  if (entry.size > DEFAULT_LIMITS.maxJsonEntryBytes) throw new Error(`${entry.path}: ${entry.size} bytes is over the limit for a JSON entry`);
+  if (entry.size > DEFAULT_LIMITS.maxJsonEntryBytes) throw new InputError(`partial bundle entry ${entry.path}: ${entry.size} bytes is over the limit for a JSON entry`);
   const stored = await readAt(handle, entry.dataOffset, entry.size);
-  const bytes = entry.path.endsWith('.zst') ? zstdDecodeSync(stored, DEFAULT_LIMITS.maxJsonEntryBytes) : stored;
-  return JSON.parse(bytes.toString('utf8')) as unknown;
+  try {
+    const bytes = entry.path.endsWith('.zst') ? zstdDecodeSync(stored, DEFAULT_LIMITS.maxJsonEntryBytes) : stored;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new InputError(`partial bundle entry ${entry.path}: ${(error as Error).message}`);
+  }
 }
 
 /** What replaying the partial bundle gave: the volumes already complete, and its chunks for the fetcher to reuse. */

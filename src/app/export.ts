@@ -2,7 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import { bundleHeader, exportSelection, headerTime, type SourceCluster } from '../bundle/index.ts';
-import { ClusterError } from '../errors.ts';
+import { ClusterError, InterruptedError } from '../errors.ts';
 import { buildGraph } from '../graph/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { ObjectIndex } from '../model/object-index.ts';
@@ -43,7 +43,7 @@ export async function runExport(options: ExportOptions, streams: StdStreams): Pr
     await execute(run, namespace);
   } catch (error) {
     const kept = run.keptForResume ? `; the partial export is kept: run the same command with --resume to continue it` : '';
-    if (interrupt.signal.aborted && interrupt.received) throw new ClusterError(`export interrupted by ${interrupt.received}; no bundle was written${kept}`);
+    if (interrupt.received) throw new InterruptedError(interrupt.received, `export interrupted by ${interrupt.received}; no bundle was written${kept}`);
     if (kept && error instanceof ClusterError) throw new ClusterError(`${error.message}${kept}`, error.details);
     throw error;
   } finally {

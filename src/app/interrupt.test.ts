@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
+import { InterruptedError } from '../errors.ts';
 import { installInterrupt } from './interrupt.ts';
 
 function fakeProcess() {
@@ -39,5 +40,18 @@ describe('installInterrupt', () => {
     interrupt.finish();
     assert.deepEqual(killed, []);
     assert.equal(emitter.listenerCount('SIGHUP'), 0);
+  });
+});
+
+describe('the abort reason of a signal', () => {
+  it('is an InterruptedError whose exit code is the signal death status', () => {
+    const { emitter, target } = fakeProcess();
+    const interrupt = installInterrupt(() => {}, target);
+    emitter.emit('SIGTERM');
+    const reason: unknown = interrupt.signal.reason;
+    assert.ok(reason instanceof InterruptedError);
+    assert.equal(reason.signal, 'SIGTERM');
+    assert.equal(reason.exitCode, 143);
+    interrupt.finish();
   });
 });

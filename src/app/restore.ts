@@ -210,7 +210,7 @@ class RestoreRun {
       try {
         live.push(...(await listKind(this.#client, info, undefined, { signal: this.#signal })).objects);
       } catch (error) {
-        if (!(error instanceof ClusterError) || !/\(403\)/.test(error.message)) throw error;
+        if (!(error instanceof ClusterError) || error.status !== 403) throw error;
         note(this.#streams, `warning: cannot list ${info.plural} in all namespaces; the collision check covers only ${namespaces.join(', ')}`);
         for (const namespace of namespaces) live.push(...(await listKind(this.#client, info, namespace, { signal: this.#signal })).objects);
       }

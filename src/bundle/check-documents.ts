@@ -50,8 +50,18 @@ export function checkHeader(path: string, value: unknown): { header: BundleHeade
       fatal: true,
     };
   }
-  const problem = schemaProblem(`header.${version as FormatVersion}`, path, value);
+  const problem = schemaProblem(`header.${version as FormatVersion}`, path, value) ?? v1alpha1OptionsProblem(path, header);
   return problem ? { header, problem, fatal: false } : { header, fatal: false };
+}
+
+/**
+ * v1alpha1's header schema takes any object as the transform options; they are read as this version's options
+ * (v1alpha2's schema refers to schemas/transform-options.schema.json itself), so they are checked as such.
+ */
+function v1alpha1OptionsProblem(path: string, header: BundleHeader): BundleProblem | undefined {
+  if (header.formatVersion !== 'v1alpha1' || !header.transformed) return undefined;
+  const problem = schemaProblem('transform-options', path, header.transformed.options);
+  return problem && { ...problem, message: `transformed.options ${problem.message}` };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The JSON documents a bundle holds, and builders that lay their keys out in one fixed order.
 
 import type { JsonObject, JsonValue } from '../model/kube-object.ts';
+import type { TransformOptions } from '../transform/option-registry.ts';
 import type { DataFormat, FormatVersion } from './layout.ts';
 import type { VolumeFormat } from './volume-index.ts';
 
@@ -31,8 +32,11 @@ export interface Selection {
 /** Set by `transform` on the bundles it writes. */
 export interface TransformInfo {
   seed?: string;
-  /** The flags that shaped the transform, as plain JSON (stored with sorted keys). */
-  options: JsonObject;
+  /**
+   * The options the transform ran with, after defaults and without the seed (stored with sorted keys); the header
+   * schema checks them against schemas/transform-options.schema.json, so a reader gets them typed.
+   */
+  options: Omit<TransformOptions, 'seed'>;
   /** Rule names in the order they ran. */
   rules: string[];
 }
@@ -178,7 +182,7 @@ export function canonicalHeader(header: BundleHeader): BundleHeader {
   ordered.selection = pick(header.selection, ['allNamespaces', 'namespaces', 'names', 'selector']);
   if (header.transformed) {
     ordered.transformed = pick(
-      { ...header.transformed, options: sortKeysDeep(header.transformed.options) as JsonObject },
+      { ...header.transformed, options: sortKeysDeep(header.transformed.options) },
       ['seed', 'options', 'rules'],
     );
   }

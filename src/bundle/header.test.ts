@@ -31,12 +31,12 @@ describe('bundleHeader', () => {
       createdAt: '1970-01-01T00:00:00Z',
       source: { server: 'https://x' },
       selection: {},
-      transformed: { seed: 's', options: {}, rules: ['a'] },
+      transformed: { seed: 's', options: { mac: 'remap', firmware: 'remap' }, rules: ['a'] },
       objects: 0,
       exports: [],
     });
     assert.deepEqual(header.source, { server: 'https://x' });
-    assert.deepEqual(header.transformed, { seed: 's', options: {}, rules: ['a'] });
+    assert.deepEqual(header.transformed, { seed: 's', options: { mac: 'remap', firmware: 'remap' }, rules: ['a'] });
     assert.equal('source' in bundleHeader({ createdAt: 'x', selection: {}, objects: 0, exports: [] }), false);
   });
 });

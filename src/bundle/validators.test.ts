@@ -57,6 +57,17 @@ describe('document checks', () => {
     assert.match(checked.problem?.message ?? '', /does not match schema header.v1alpha1: \/createdAt must match pattern/);
   });
 
+  it('checks the transform options of a header against the options schema, in both versions', () => {
+    const transformed = (options: unknown) => ({ seed: 's', options, rules: ['r'] });
+    const good = { mac: 'remap', firmware: 'keep', targetNamespace: 'ns2' };
+    for (const formatVersion of ['v1alpha1', 'v1alpha2']) {
+      assert.equal(checkHeader('kvbackup.json', { ...header, formatVersion, transformed: transformed(good) }).problem, undefined, formatVersion);
+      const bad = checkHeader('kvbackup.json', { ...header, formatVersion, transformed: transformed({ ...good, mac: 'scramble' }) });
+      assert.equal(bad.fatal, false);
+      assert.match(bad.problem?.message ?? '', /\/mac must be equal to one of the allowed values/, formatVersion);
+    }
+  });
+
   it('checks that an object sits at its own path', () => {
     const entry = { section: 'object' as const, path: 'objects/core/Secret/ns1/s1.json', ref: { group: '', kind: 'Secret', namespace: 'ns1', name: 's1' } };
     assert.equal(checkObject(entry, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', namespace: 'ns1' } }), undefined);

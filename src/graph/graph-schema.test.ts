@@ -2,15 +2,16 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Ajv } from 'ajv';
 import schema from '../../schemas/graph.v1alpha1.schema.json' with { type: 'json' };
 import { Kinds } from '../model/kinds.ts';
+import { validatorFor } from '../schemas.ts';
 import { ObjectIndex } from '../model/object-index.ts';
 import { loadPeerManifest, peerManifestFiles } from '../testing/peer-manifests.ts';
 import { buildGraph } from './build-graph.ts';
 import { makeObject, makeVm } from './edge-fixtures.ts';
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+// Through the project's one Ajv registry, as the bundle reader validates a graph.
+const validate = validatorFor('graph.v1alpha1');
 
 function assertValid(document: unknown): void {
   assert.ok(validate(document), JSON.stringify(validate.errors));

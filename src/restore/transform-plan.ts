@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.ts';
 import { compareStrings, refKey, type ObjectRef } from '../model/object-ref.ts';
-import { isRecord, type JsonValue } from '../model/kube-object.ts';
 import { TRANSFORM_OPTIONS, type TransformOptions } from '../transform/index.ts';
 
 /** The transform flags as restore receives them (undefined: not given): values, and the options given as files. */
@@ -41,12 +40,8 @@ export function deriveSeed(refs: readonly ObjectRef[], flags: GivenTransformFlag
 }
 
 /** Where the transform moved a source namespace, from the options it ran (or the bundle header records) with. */
-export function namespaceMapper(options: { [key: string]: JsonValue | undefined } | undefined): (namespace: string) => string {
-  const target = typeof options?.targetNamespace === 'string' ? options.targetNamespace : undefined;
-  const map = isRecord(options?.namespaceMap) ? (options.namespaceMap as Record<string, unknown>) : {};
-  return (namespace) => {
-    if (target !== undefined) return target;
-    const mapped = map[namespace];
-    return typeof mapped === 'string' ? mapped : namespace;
-  };
+export function namespaceMapper(options: Pick<TransformOptions, 'targetNamespace' | 'namespaceMap'> | undefined): (namespace: string) => string {
+  const target = options?.targetNamespace;
+  const map = options?.namespaceMap ?? {};
+  return (namespace) => target ?? map[namespace] ?? namespace;
 }

@@ -1,6 +1,6 @@
 // Test support: runs the real executable in a child process, as a user or a pipe would.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,6 +17,8 @@ registerHooks({ resolve(specifier, context, next) {
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: Buffer;
   stderr: string;
 }
@@ -29,8 +31,14 @@ export interface CliOptions {
   offline?: boolean;
 }
 
-/** Runs `kubectl-kvbackup <args>` with Node's type stripping, feeding `stdin`. */
-export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+/** A running `kubectl-kvbackup`: the process (so a test can signal it) and its outcome. */
+export interface CliRun {
+  child: ChildProcessWithoutNullStreams;
+  done: Promise<CliResult>;
+}
+
+/** Starts `kubectl-kvbackup <args>` with Node's type stripping, feeding `stdin`. */
+export function startCli(args: readonly string[], options: CliOptions = {}): CliRun {
   const nodeArgs = options.offline === false ? [] : ['--import', OFFLINE_HOOK];
   const child = spawn(process.execPath, [...nodeArgs, CLI_ENTRY, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
@@ -43,10 +51,14 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   child.stdin.on('error', () => {});
   child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve, reject) => {
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') }),
-    );
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') }));
   });
+  return { child, done };
+}
+
+/** Runs `kubectl-kvbackup <args>` to its end. */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).done;
 }

@@ -2,7 +2,7 @@
 
 import { InputError } from '../errors.ts';
 import { normalisedMacMap } from './remap/mac-pairs.ts';
-import { describeSchemaErrors, MAC_MAP_SCHEMA_ID, validatorFor } from './schemas.ts';
+import { schemaErrors } from '../schemas.ts';
 
 /**
  * Checks a parsed MAC map document (YAML or JSON, already parsed) and returns it unchanged: an object of
@@ -12,10 +12,8 @@ import { describeSchemaErrors, MAC_MAP_SCHEMA_ID, validatorFor } from './schemas
  * @throws InputError naming `source`.
  */
 export function validateMacMap(document: unknown, source: string): Record<string, string> {
-  const validate = validatorFor(MAC_MAP_SCHEMA_ID);
-  if (!validate(document)) {
-    throw new InputError(`${source}: not a valid MAC map`, describeSchemaErrors(validate.errors));
-  }
+  const errors = schemaErrors('mac-map.v1alpha1', document);
+  if (errors.length > 0) throw new InputError(`${source}: not a valid MAC map`, errors);
   const map = document as Record<string, string>;
   normalisedMacMap(map, source);
   return map;

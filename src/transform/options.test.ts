@@ -17,7 +17,7 @@ import {
 } from './options.ts';
 import { defineRule, NO_CHANGES } from './rule.ts';
 import { RULES } from './rules/index.ts';
-import { validatorFor } from './schemas.ts';
+import { validatorFor } from '../schemas.ts';
 
 const validOptions = validatorFor(TRANSFORM_OPTIONS_SCHEMA_ID);
 

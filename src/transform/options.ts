@@ -12,7 +12,7 @@ import {
   type TransformOptionsInput,
 } from './option-registry.ts';
 import type { ErrorObject } from 'ajv';
-import { describeSchemaErrors, validatorFor } from './schemas.ts';
+import { formatSchemaErrors, validatorFor } from '../schemas.ts';
 
 export * from './option-registry.ts';
 export type { IdentityMode } from './remap/shared-options.ts';
@@ -33,7 +33,7 @@ export function checkOptionValue(key: string, value: unknown, source: string): J
   const validate = validatorFor(TRANSFORM_OPTIONS_SCHEMA_ID);
   if (!validate({ ...DEFAULT_TRANSFORM_OPTIONS, [key]: value })) {
     const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: error.instancePath.slice(key.length + 1) }));
-    throw new InputError(`${source}: not a valid --${option.declaration.flag.name} value`, describeSchemaErrors(errors));
+    throw new InputError(`${source}: not a valid --${option.declaration.flag.name} value`, formatSchemaErrors(errors));
   }
   option.declaration.check?.(value as never, source);
   return value as JsonValue;

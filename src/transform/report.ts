@@ -5,7 +5,7 @@ import type { JsonValue } from '../model/kube-object.ts';
 import { isSecretValue, redactSecretValue } from '../model/secret-values.ts';
 import { compareRefs, compareStrings, type ObjectRef } from '../model/object-ref.ts';
 import type { TransformOptions } from './options.ts';
-import { describeSchemaErrors, REPORT_SCHEMA_ID, validatorFor } from './schemas.ts';
+import { schemaErrors } from '../schemas.ts';
 
 export const REPORT_API_VERSION = 'kvbackup/v1alpha1';
 export const REPORT_KIND = 'TransformReport';
@@ -94,7 +94,7 @@ export function macMapOf(report: TransformReport): Record<string, string> {
  * @throws InputError listing the schema errors.
  */
 export function validateReport(report: unknown, source = 'transform report'): TransformReport {
-  const validate = validatorFor(REPORT_SCHEMA_ID);
-  if (!validate(report)) throw new InputError(`${source}: not a valid transform report`, describeSchemaErrors(validate.errors));
+  const errors = schemaErrors('report.v1alpha1', report);
+  if (errors.length > 0) throw new InputError(`${source}: not a valid transform report`, errors);
   return report as TransformReport;
 }

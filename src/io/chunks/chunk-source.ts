@@ -5,6 +5,7 @@ import { open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChunkEntry } from '../tar/bundle-reader.ts';
+import { InternalError } from '../../errors.ts';
 
 /** The signals after which the spool is removed (the process exits on them). */
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -70,7 +71,7 @@ export class ChunkCollector implements ChunkSource {
 
   /** Takes a chunk entry as the reader yields it: remembers where it is, or spools its stored bytes. */
   async add(entry: ChunkEntry): Promise<void> {
-    if (this.#closed) throw new Error('chunk collector closed');
+    if (this.#closed) throw new InternalError('chunk collector closed');
     if (this.#file !== undefined && entry.position >= 0) {
       this.#positions.set(entry.sha256, { position: entry.position, size: entry.size });
       await entry.skip();

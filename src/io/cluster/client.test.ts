@@ -23,7 +23,7 @@ describe('ClusterClient', () => {
         if (url.pathname.endsWith('/throttled')) return sendJson(response, 429, { message: 'slow down' }, { 'retry-after': '0' });
         return sendJson(response, 503, { kind: 'Status', message: 'etcd leader changed' });
       }
-      if (url.pathname.includes('forbidden')) return sendJson(response, 403, { kind: 'Status', message: 'User "bob" cannot list resource' });
+      if (url.pathname.includes('forbidden')) return sendJson(response, 403, { kind: 'Status', message: 'User "bob" cannot list resource', reason: 'Forbidden' });
       if (url.pathname.endsWith('/always-down')) return sendJson(response, 503, { message: 'down' });
       assert.equal(request.headers.authorization, 'Bearer test-token');
       sendJson(response, 200, { kind: 'VirtualMachineList', items: [] });
@@ -59,6 +59,8 @@ describe('ClusterClient', () => {
     await assert.rejects(client.call({ target: vms('ns1', 'always-down') }), (error: unknown) => {
       assert.ok(error instanceof ClusterError);
       assert.match(error.message, /get virtualmachines\.kubevirt\.io "always-down" in namespace ns1: HTTP 503: down \(gave up after 4 attempts\)/);
+      assert.equal(error.status, 503);
+      assert.equal(error.reason, undefined, 'a body that is no Status object gives no reason');
       return true;
     });
     assert.equal(client.requestCount, 4);
@@ -72,6 +74,8 @@ describe('ClusterClient', () => {
       assert.match(error.message, /cannot list virtualmachines\.kubevirt\.io in namespace forbidden-ns: forbidden \(403\)/);
       assert.match(error.details[0] ?? '', /verb "list" on resource "virtualmachines" in API group kubevirt\.io, in namespace forbidden-ns/);
       assert.match(error.details.join('\n'), /kubectl kvbackup rbac/);
+      assert.equal(error.status, 403);
+      assert.equal(error.reason, 'Forbidden');
       return true;
     });
     assert.equal(client.requestCount, 1);

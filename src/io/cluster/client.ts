@@ -1,13 +1,12 @@
 // The connection to the apiserver: kubeconfig (file, context, in-cluster), counted requests, retries of transient faults.
 
 import type http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError } from '../../errors.ts';
+import { ClusterError, UsageError, type ApiStatus } from '../../errors.ts';
 import { fsErrorCode, pathError } from '../files/path-error.ts';
 import { errorCode, readBody, send } from './http.ts';
-import { checkRequestUrl, failureError, describeTarget, pathOf, type ResourceTarget } from './resource.ts';
-import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, retryDelay, type Failure, type RetryMode, type RetryPolicy } from './retry.ts';
+import { checkRequestUrl, failureError, describeTarget, pathOf, statusMessage, statusReason, type ResourceTarget } from './resource.ts';
+import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, pause, retryDelay, type Failure, type RetryMode, type RetryPolicy } from './retry.ts';
 import { logAt, logEnabled, REQUEST_LOG_LEVEL } from '../term/log.ts';
 
 export interface ConnectOptions {
@@ -78,7 +77,7 @@ export class ClusterClient {
   async call<T = unknown>(call: ApiCall): Promise<T> {
     const response = await this.send(call);
     if (response.status >= 200 && response.status < 300) return response.body as T;
-    throw failureError(call.target, response.status, statusMessage(response.body));
+    throw failureError(call.target, response.status, response.body);
   }
 
   /** As `call`, but a 404 gives undefined. */
@@ -86,7 +85,7 @@ export class ClusterClient {
     const response = await this.send(call);
     if (response.status === 404) return undefined;
     if (response.status >= 200 && response.status < 300) return response.body as T;
-    throw failureError(call.target, response.status, statusMessage(response.body));
+    throw failureError(call.target, response.status, response.body);
   }
 
   /** GET of a non-resource path (`/version`); undefined on 404 or 403, since such facts are optional. */
@@ -147,6 +146,7 @@ export class ClusterClient {
       const { agent, headers } = await this.#credentialsNow();
       let failure: Failure;
       let lastMessage: string;
+      let answered: ApiStatus | undefined;
       this.#requests++;
       const url = new URL(this.server + path);
       const started = logEnabled(REQUEST_LOG_LEVEL) ? performance.now() : 0;
@@ -168,6 +168,7 @@ export class ClusterClient {
         if (status < 500 && status !== 429) return { status, body: parsed, afterAmbiguousFailure };
         failure = { type: 'status', status, retryAfter: headerValue(response.headers['retry-after']) };
         lastMessage = `HTTP ${status}${statusMessage(parsed) ? `: ${statusMessage(parsed)}` : ''}`;
+        answered = { status, reason: statusReason(parsed) };
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         failure = { type: 'network', code: errorCode(error) };
@@ -178,13 +179,13 @@ export class ClusterClient {
       if (delay === undefined) {
         // A permanent 5xx (501), a network error with an unknown cause, or an ambiguous failure of a request that
         // must not be sent twice: reported as it is.
-        if (!isTransient(failure) || attempt === 1) throw new ClusterError(`cannot ${what}: ${lastMessage}${isTransient(failure) && !mayRetry(failure, mode) ? ' (not retried: it may have been carried out)' : ''}`);
-        throw new ClusterError(`cannot ${what}: ${lastMessage} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`);
+        if (!isTransient(failure) || attempt === 1) throw new ClusterError(`cannot ${what}: ${lastMessage}${isTransient(failure) && !mayRetry(failure, mode) ? ' (not retried: it may have been carried out)' : ''}`, [], answered);
+        throw new ClusterError(`cannot ${what}: ${lastMessage} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, [], answered);
       }
       afterAmbiguousFailure ||= isAmbiguous(failure);
       this.#retries++;
       this.#onRetry?.(`retrying ${what} in ${delay} ms after ${lastMessage} (attempt ${attempt} of ${this.#policy.maxAttempts})`);
-      await sleep(delay, undefined, signal ? { signal } : undefined);
+      await pause(delay, signal);
     }
   }
 
@@ -237,13 +238,6 @@ export function loadKubeConfig(options: Pick<ConnectOptions, 'kubeconfig' | 'con
     config.setCurrentContext(options.context);
   }
   return config;
-}
-
-/** The `message` of a Kubernetes Status body. */
-export function statusMessage(body: unknown): string | undefined {
-  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
-  if (typeof body === 'string' && body.trim() !== '') return body.trim().slice(0, 300);
-  return undefined;
 }
 
 function parseJson(raw: Buffer): unknown {

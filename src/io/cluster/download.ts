@@ -2,12 +2,11 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import { ClusterError } from '../../errors.ts';
 import type { ExportLinks } from '../../bundle/documents.ts';
 import { errorCode, readBody, send } from './http.ts';
-import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, pause, retryDelay, type RetryPolicy } from './retry.ts';
 
 /** The header the export server authenticates with. */
 export const EXPORT_TOKEN_HEADER = 'x-kubevirt-export-token';
@@ -121,7 +120,7 @@ async function withRetries<T>(session: ExportServerSession, what: string, attemp
       const delay = retryDelay(failure, n, session.retryPolicy);
       if (delay === undefined) throw new ClusterError(`${what} failed after ${n} attempt${n === 1 ? '' : 's'}: ${message}`);
       session.onRetry?.(`retrying ${what}: ${message}`);
-      await sleep(delay, undefined, session.signal ? { signal: session.signal } : undefined);
+      await pause(delay, session.signal);
     }
   }
 }
@@ -259,7 +258,7 @@ export async function* streamVolume(
       const delay = retryDelay(failure, attempt, session.retryPolicy);
       if (delay === undefined) throw new ClusterError(`${options.what} failed after ${delivered} bytes: ${message}`);
       session.onRetry?.(`restarting ${options.what} (the server offers no Range here; the first ${delivered} bytes are skipped): ${message}`);
-      await sleep(delay, undefined, session.signal ? { signal: session.signal } : undefined);
+      await pause(delay, session.signal);
     }
   }
 }

@@ -2,6 +2,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { ClusterError } from '../../errors.ts';
 
 export interface HttpRequest {
   url: URL;
@@ -47,7 +48,7 @@ export async function readBody(response: http.IncomingMessage, limitBytes = 256 
     size += chunk.length;
     if (size > limitBytes) {
       response.destroy();
-      throw new Error(`response body larger than ${limitBytes} bytes`);
+      throw new ClusterError(`response body larger than ${limitBytes} bytes`);
     }
     chunks.push(chunk);
   }

@@ -1,6 +1,7 @@
 // The cluster shell's public surface: the one module `export` loads lazily (it pulls in @kubernetes/client-node).
 
-export { ClusterClient, connect, statusMessage, type ApiCall, type ConnectOptions } from './client.ts';
+export { ClusterClient, connect, type ApiCall, type ConnectOptions } from './client.ts';
+export { statusMessage } from './resource.ts';
 export { EXPORT_TOKEN_HEADER, volumeOffers, type VolumeOffer } from './download.ts';
 export { fetchVolumes, type FetchMode, type VolumeConsumer, type VolumeJob, type VolumeStart } from './volume-fetch.ts';
 export { readClusterFacts } from './facts.ts';

@@ -6,7 +6,6 @@ import { KNOWN_KINDS, Kinds, mustKindInfo, type KindInfo } from '../../model/kin
 import { ObjectIndex, type SourcedObject } from '../../model/object-index.ts';
 import { refKey, refOf } from '../../model/object-ref.ts';
 import type { ClusterClient } from './client.ts';
-import { statusMessage } from './client.ts';
 import { failureError, targetOf } from './resource.ts';
 
 /** Page size of every LIST: big enough that typical namespaces fit in one page, small enough to bound memory. */
@@ -57,7 +56,7 @@ export async function listKind(client: ClusterClient, info: KindInfo, namespace:
         expired = true;
         break;
       }
-      if (response.status < 200 || response.status >= 300) throw failureError(target, response.status, statusMessage(response.body));
+      if (response.status < 200 || response.status >= 300) throw failureError(target, response.status, response.body);
       const list = response.body as { items?: KubeObject[]; metadata?: { continue?: string } };
       for (const item of list.items ?? []) objects.push({ ...item, apiVersion, kind: info.kind });
       token = list.metadata?.continue || undefined;

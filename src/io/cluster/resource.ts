@@ -75,26 +75,42 @@ export function describeTarget(target: ResourceTarget): string {
 
 /**
  * The error for a permanent failure: 401, 403 (naming the missing permission), 404, 409, 422, or any other status.
- * `message` is the apiserver's Status message when it sent one.
+ * `body` is what the apiserver sent: its Status object gives the message and the reason the error carries.
  */
-export function failureError(target: ResourceTarget, status: number, message: string | undefined): ClusterError {
+export function failureError(target: ResourceTarget, status: number, body: unknown): ClusterError {
   const what = describeTarget(target);
+  const message = statusMessage(body);
+  const api = { status, reason: statusReason(body) };
   const said = message ? `: ${message}` : '';
   switch (status) {
     case 401:
-      return new ClusterError(`cannot ${what}: the cluster rejected the credentials (401 Unauthorized)${said}`);
+      return new ClusterError(`cannot ${what}: the cluster rejected the credentials (401 Unauthorized)${said}`, [], api);
     case 403: {
       const scope = target.namespace ? `in namespace ${target.namespace}` : 'cluster-wide';
       const group = target.group === '' ? '"" (core)' : target.group;
-      return new ClusterError(`cannot ${what}: forbidden (403)`, [
+      const details = [
         `missing permission: verb "${target.verb}" on resource "${target.subresource ? `${target.resource}/${target.subresource}` : target.resource}" in API group ${group}, ${scope}`,
         'the role kubectl-kvbackup needs is printed by: kubectl kvbackup rbac',
         ...(message ? [`apiserver: ${message}`] : []),
-      ]);
+      ];
+      return new ClusterError(`cannot ${what}: forbidden (403)`, details, api);
     }
     case 404:
-      return new ClusterError(`cannot ${what}: not found (404)${said}`);
+      return new ClusterError(`cannot ${what}: not found (404)${said}`, [], api);
     default:
-      return new ClusterError(`cannot ${what}: HTTP ${status}${said}`);
+      return new ClusterError(`cannot ${what}: HTTP ${status}${said}`, [], api);
   }
+}
+
+/** The `message` of a Kubernetes Status body (or the start of a plain-text body). */
+export function statusMessage(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
+  if (typeof body === 'string' && body.trim() !== '') return body.trim().slice(0, 300);
+  return undefined;
+}
+
+/** The `reason` of a Kubernetes Status body (`Forbidden`, `NotFound`, `AlreadyExists`, `Conflict`, …). */
+export function statusReason(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && 'kind' in body && body.kind === 'Status' && 'reason' in body && typeof body.reason === 'string' && body.reason !== '') return body.reason;
+  return undefined;
 }

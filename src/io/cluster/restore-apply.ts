@@ -1,14 +1,14 @@
 // Carries out the restore plan for one object: reads the live object, asks the pure planner, sends what it decided.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError, KvbError } from '../../errors.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import { refOf } from '../../model/object-ref.ts';
 import { MAX_CONFLICTS, planObject, type OnConflict } from '../../restore/plan.ts';
 import type { ObjectResult } from '../../restore/summary.ts';
-import { statusMessage, type ClusterClient } from './client.ts';
+import type { ClusterClient } from './client.ts';
 import { failureError } from './resource.ts';
 import type { ResourceResolver } from './restore-resources.ts';
+import { pause } from './retry.ts';
 
 export type { OnConflict };
 export type DryRun = 'none' | 'client' | 'server';
@@ -75,7 +75,7 @@ async function applyOnce(client: ClusterClient, resources: ResourceResolver, obj
       // 409 in a substitute namespace: validation passed, the name is just taken there.
       if (response.status === 409 && options.validateIn) return { ref, outcome: 'created', ...validated };
       if (response.status === 409) return CONFLICT;
-      if (response.status < 200 || response.status >= 300) throw failureError(target, response.status, statusMessage(response.body));
+      if (response.status < 200 || response.status >= 300) throw failureError(target, response.status, response.body);
       return { ref, outcome: 'created', ...validated };
     }
     case 'replace': {
@@ -84,7 +84,7 @@ async function applyOnce(client: ClusterClient, resources: ResourceResolver, obj
       const body = { ...object, metadata: { ...object.metadata, resourceVersion: live?.metadata.resourceVersion } };
       const response = await client.send({ target, body, query: dryRun, signal: options.signal });
       if (response.status === 409) return CONFLICT;
-      if (response.status < 200 || response.status >= 300) throw failureError(target, response.status, statusMessage(response.body));
+      if (response.status < 200 || response.status >= 300) throw failureError(target, response.status, response.body);
       return { ref, outcome: 'replaced' };
     }
     case 'recreate': {
@@ -94,13 +94,13 @@ async function applyOnce(client: ClusterClient, resources: ResourceResolver, obj
       const preconditions = { uid: live?.metadata.uid, resourceVersion: live?.metadata.resourceVersion };
       const response = await client.send({ target, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions }, query: dryRun, signal: options.signal });
       if (response.status === 409) return CONFLICT;
-      if (response.status !== 404 && (response.status < 200 || response.status >= 300)) throw failureError(target, response.status, statusMessage(response.body));
+      if (response.status !== 404 && (response.status < 200 || response.status >= 300)) throw failureError(target, response.status, response.body);
       if (options.dryRun === 'server') return { ref, outcome: 'replaced', message: 'would be deleted and created again' };
       await waitGone(client, getTarget, options);
       const createTarget = await resources.target(object.apiVersion, object.kind, 'create', namespace);
       const created = await client.send({ target: createTarget, body: object, signal: options.signal });
       if (created.status === 409) return CONFLICT;
-      if (created.status < 200 || created.status >= 300) throw failureError(createTarget, created.status, statusMessage(created.body));
+      if (created.status < 200 || created.status >= 300) throw failureError(createTarget, created.status, created.body);
       return { ref, outcome: 'replaced', message: `deleted and created again (${planned.reason})` };
     }
   }
@@ -111,6 +111,6 @@ async function waitGone(client: ClusterClient, target: Parameters<ClusterClient[
     const live = await client.callOptional({ target, signal: options.signal });
     if (!live) return;
     if (Date.now() > options.deadline) throw new ClusterError(`timed out waiting for ${target.resource} ${target.namespace}/${target.name} to be deleted before creating it again`);
-    await sleep(interval, undefined, options.signal ? { signal: options.signal } : undefined);
+    await pause(interval, options.signal);
   }
 }

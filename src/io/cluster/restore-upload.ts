@@ -5,14 +5,14 @@ import http from 'node:http';
 import tls from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, InputError, KvbError } from '../../errors.ts';
 import { getString, type KubeObject } from '../../model/kube-object.ts';
-import { statusMessage, type ClusterClient } from './client.ts';
+import type { ClusterClient } from './client.ts';
 import { readBody } from './http.ts';
-import { targetOf, type ResourceTarget } from './resource.ts';
+import { statusMessage, targetOf, type ResourceTarget } from './resource.ts';
 import { startTask } from '../term/progress.ts';
+import { pause } from './retry.ts';
 
 const TOKEN_TARGET = (namespace: string): ResourceTarget => ({
   verb: 'create',
@@ -90,7 +90,7 @@ export async function waitUploadReady(client: ClusterClient, namespace: string, 
     if (phase === 'Succeeded') return false;
     if (phase === 'Failed') throw new ClusterError(`DataVolume ${namespace}/${name} failed before its data was uploaded`);
     if (Date.now() > deadline) throw new ClusterError(`timed out waiting for DataVolume ${namespace}/${name} to be UploadReady (phase ${phase || 'none'})`);
-    await sleep(interval, undefined, signal ? { signal } : undefined);
+    await pause(interval, signal);
   }
 }
 
@@ -137,6 +137,6 @@ export async function uploadData(proxy: UploadProxy, token: string, data: Readab
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) {
     const message = statusMessage(body.toString('utf8')) ?? '';
-    throw new ClusterError(`upload of ${what} to ${url.origin} failed: HTTP ${status}${message ? `: ${message}` : ''}`);
+    throw new ClusterError(`upload of ${what} to ${url.origin} failed: HTTP ${status}${message ? `: ${message}` : ''}`, [], { status });
   }
 }

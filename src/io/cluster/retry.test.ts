@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, parseRetryAfter, retryDelay } from './retry.ts';
+import { ClusterError, InterruptedError } from '../../errors.ts';
+import { DEFAULT_RETRY_POLICY, isAmbiguous, isTransient, mayRetry, parseRetryAfter, pause, retryDelay } from './retry.ts';
 
 const policy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 2_000 };
 
@@ -55,5 +56,20 @@ describe('which requests may be sent again', () => {
     assert.equal(isAmbiguous({ type: 'status', status: 502 }), true);
     assert.equal(isAmbiguous({ type: 'status', status: 429 }), false);
     assert.equal(mayRetry({ type: 'status', status: 400 }, 'create'), false);
+  });
+});
+
+describe('pause', () => {
+  it('ends an aborted wait with the signal\'s own reason, not an AbortError', async () => {
+    for (const reason of [new InterruptedError('SIGINT'), new ClusterError('export timed out after 1s (--timeout)')]) {
+      const controller = new AbortController();
+      const waiting = pause(60_000, controller.signal);
+      controller.abort(reason);
+      await assert.rejects(waiting, (error: unknown) => error === reason);
+    }
+  });
+
+  it('waits without a signal', async () => {
+    await pause(1);
   });
 });

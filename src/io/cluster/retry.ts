@@ -1,5 +1,7 @@
 // When a failed API request is worth repeating, and how long to wait first: bounded, jittered exponential backoff.
 
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** How a failed attempt is classified. */
 export type Failure =
   | { type: 'status'; status: number; retryAfter?: string | undefined }
@@ -93,4 +95,16 @@ export function parseRetryAfter(value: string, nowMs: number): number | undefine
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : date - nowMs;
+}
+
+/**
+ * Waits `ms`. An abort ends the wait with the signal's own reason (an InterruptedError, or the ClusterError of
+ * `--timeout`) rather than Node's generic AbortError, so the run ends with the right message and exit code.
+ */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
 }

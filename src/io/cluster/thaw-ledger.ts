@@ -1,5 +1,6 @@
 // Bookkeeping of frozen guests so that every one is thawed exactly once, whatever ends the run.
 
+import { InternalError } from '../../errors.ts';
 import type { VmiName } from './freeze.ts';
 
 export interface ThawOutcome {
@@ -22,9 +23,9 @@ export class ThawLedger {
     this.#unfreeze = unfreeze;
   }
 
-  /** Call before sending the freeze. @throws Error when the ledger is already thawing (no freeze after a thaw). */
+  /** Call before sending the freeze. @throws InternalError when the ledger is already thawing (no freeze after a thaw). */
   recordFreezing(vmi: VmiName): void {
-    if (this.#thawing) throw new Error(`not freezing ${vmi.namespace}/${vmi.name}: the run is already thawing`);
+    if (this.#thawing) throw new InternalError(`not freezing ${vmi.namespace}/${vmi.name}: the run is already thawing`);
     this.#pending.set(`${vmi.namespace}/${vmi.name}`, vmi);
   }
 

@@ -1,5 +1,6 @@
 // Every volume of a run fetched at once within one bound: parallel chunk-sized Range requests delivered in offset order.
 
+import { InternalError } from '../../errors.ts';
 import type { RetryPolicy } from './retry.ts';
 import { fetchRange, openSession, probeRaw, streamVolume, type ExportServerSession, type VolumeOffer } from './download.ts';
 
@@ -167,7 +168,7 @@ async function fetchOne(job: VolumeJob, session: ExportServerSession, requests: 
     probe.response.destroy();
   }
   const gzipUrl = offer.gzip ?? offer.archive;
-  if (!gzipUrl) throw new Error(`volume ${job.label}: no format to fetch`);
+  if (!gzipUrl) throw new InternalError(`volume ${job.label}: no format to fetch (volumeOffers keeps only volumes with one)`);
   const archive = !offer.gzip;
   const what = `download of volume ${job.label} (${archive ? 'tar.gz' : 'gzip'})`;
   await consumer.start({ mode: archive ? 'archive-stream' : 'gzip-stream', format: archive ? 'archive' : 'raw', size: undefined });

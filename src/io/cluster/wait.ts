@@ -1,11 +1,11 @@
 // Waiting for objects the run created to reach a state: one LIST per namespace per poll, never a GET per object.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError } from '../../errors.ts';
 import type { KubeObject } from '../../model/kube-object.ts';
 import type { KindInfo } from '../../model/kinds.ts';
 import type { ClusterClient } from './client.ts';
 import { listKind } from './list.ts';
+import { pause } from './retry.ts';
 
 /** Where one object stands. */
 export type Progress = { state: 'done' } | { state: 'pending'; reason: string } | { state: 'failed'; reason: string };
@@ -70,7 +70,7 @@ export async function waitForAll(client: ClusterClient, options: WaitOptions): P
     if (left <= 0) {
       throw new ClusterError(`timed out waiting for ${waiting.length} ${options.kind.kind}${waiting.length === 1 ? '' : 's'}`, waiting.sort());
     }
-    await sleep(Math.min(interval, left), undefined, options.signal ? { signal: options.signal } : undefined);
+    await pause(Math.min(interval, left), options.signal);
     interval = Math.min(options.maxIntervalMs ?? 5_000, Math.round(interval * 1.5));
   }
 }

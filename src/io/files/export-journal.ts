@@ -2,6 +2,7 @@
 
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { PRIVATE_FILE_MODE } from './atomic-write.ts';
+import { InputError } from '../../errors.ts';
 
 export const JOURNAL_KIND = 'kubectl-kvbackup/export-journal';
 export const JOURNAL_VERSION = 1;
@@ -137,15 +138,15 @@ export async function readJournal(path: string): Promise<JournalState | undefine
   const complete = text.split('\n').slice(0, -1);
   const header = parseLine(complete[0]) as JournalHeader | undefined;
   if (!header || header.kind !== JOURNAL_KIND || header.version !== JOURNAL_VERSION || typeof header.runId !== 'string' || !Array.isArray(header.exports)) {
-    throw new Error(`${path}: not an export journal of this version`);
+    throw new InputError(`${path}: not an export journal of this version`);
   }
   const state: JournalState = { header, metadataComplete: false, chunks: [] };
   for (const line of complete.slice(1)) {
     const entry = parseLine(line) as (Partial<JournalChunk> & { metadata?: boolean }) | undefined;
-    if (!entry) throw new Error(`${path}: unreadable line ${JSON.stringify(line.slice(0, 80))}`);
+    if (!entry) throw new InputError(`${path}: unreadable line ${JSON.stringify(line.slice(0, 80))}`);
     if (entry.metadata === true) state.metadataComplete = true;
     else if (typeof entry.v === 'string' && Number.isSafeInteger(entry.o) && Number.isSafeInteger(entry.l)) state.chunks.push(entry as JournalChunk);
-    else throw new Error(`${path}: unreadable line ${JSON.stringify(line.slice(0, 80))}`);
+    else throw new InputError(`${path}: unreadable line ${JSON.stringify(line.slice(0, 80))}`);
   }
   return state;
 }

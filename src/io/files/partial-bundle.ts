@@ -5,6 +5,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { PRIVATE_FILE_MODE, syncDirectory } from './atomic-write.ts';
+import { InputError } from '../../errors.ts';
 
 /** The files of a resumable export next to its output: the bundle being written and its journal. */
 export function resumePaths(outputFile: string): { partial: string; journal: string } {
@@ -91,7 +92,7 @@ export async function readAt(handle: FileHandle, offset: number, length: number)
   let have = 0;
   while (have < length) {
     const { bytesRead } = await handle.read(out, have, length - have, offset + have);
-    if (bytesRead === 0) throw new Error(`unexpected end of file at ${offset + have}`);
+    if (bytesRead === 0) throw new InputError(`unexpected end of file at byte ${offset + have}: the file changed while it was read`);
     have += bytesRead;
   }
   return out;
@@ -130,7 +131,7 @@ export async function openPartialBundle(path: string, verifyPrefix = 0): Promise
     if (overlap <= 0) return bytes;
     const existing = await readAt(handle, position, overlap);
     if (!existing.equals(bytes.subarray(0, overlap))) {
-      throw new Error(`${path}: the entries written again differ from the file at byte ${position}; it cannot be resumed`);
+      throw new InputError(`${path}: the entries written again differ from the file at byte ${position}; it cannot be resumed`);
     }
     position += overlap;
     return bytes.subarray(overlap);
@@ -149,7 +150,7 @@ export async function openPartialBundle(path: string, verifyPrefix = 0): Promise
       })().then(() => callback(), callback);
     },
     final(callback) {
-      if (position < verifyPrefix) callback(new Error(`${path}: the bundle ended at byte ${position}, before the ${verifyPrefix} bytes being resumed`));
+      if (position < verifyPrefix) callback(new InputError(`${path}: the bundle ended at byte ${position}, before the ${verifyPrefix} bytes being resumed`));
       else callback();
     },
   });

@@ -43,6 +43,7 @@ import type { KubeObject } from '../../model/kube-object.ts';
 import type { SourcedObject } from '../../model/object-index.ts';
 import type { ObjectRef } from '../../model/object-ref.ts';
 import { looksLikeZstd, zstdDecodeSync } from '../chunks/codec.ts';
+import { InternalError } from '../../errors.ts';
 import { countInput, guardTarHeaders } from './tar-guard.ts';
 
 export interface OpenBundleOptions {
@@ -284,7 +285,7 @@ class TarBundleReader implements BundleReader {
 
   async *dataEntries(): AsyncGenerator<DataEntry, void, undefined> {
     await this.metadata();
-    if (this.#dataStarted) throw new Error('dataEntries() may be iterated only once');
+    if (this.#dataStarted) throw new InternalError('dataEntries() may be iterated only once');
     this.#dataStarted = true;
     for (;;) {
       const data = await this.#nextData();
@@ -299,7 +300,7 @@ class TarBundleReader implements BundleReader {
 
   async finish(): Promise<Trailer> {
     await this.metadata();
-    if (this.#finished) throw new Error('finish() may be called only once');
+    if (this.#finished) throw new InternalError('finish() may be called only once');
     this.#finished = true;
     // Data the caller did not iterate (or left by breaking out of the loop) is still read and checked.
     for (let data = await this.#nextData(); data; data = await this.#nextData()) await data.drain();
