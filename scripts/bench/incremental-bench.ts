@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { trackedVm, trackingEnabled, writeDisk } from '../e2e/backup-fixtures.ts';
 import { createNamespace, createObjects, deleteNamespace, kubeConfig, type ControlPlane } from '../e2e/cluster.ts';
-import { backupTransfers, pvcKey, volumeDigest, type ByteRange } from '../e2e/simulator.ts';
+import { backupTransfers, pvcKey, SimSwitches, volumeDigest, type ByteRange } from '../e2e/simulator.ts';
 import type { BenchContext } from './context.ts';
 import { measure } from './measure.ts';
 import { mib, seconds, verdict, type Table } from './report.ts';
@@ -64,7 +64,7 @@ export async function benchIncremental(ctx: BenchContext, plane: ControlPlane): 
       rows,
       notes: [
         `one run each, in chain order: \`kubectl-kvbackup export vm1 --incremental [--base PREVIOUS] --output-file F\`, default --parallel 4; each run creates a tracker on first use, a pull-mode VirtualMachineBackup with its token Secret and scratch claim, waits until its export is ready, and deletes them`,
-        'changed: N × 1 MiB written through the simulator\'s write switch (sim.kvbackup.test/write), spread evenly over the disk; moved: bytes the backup data endpoints served (the simulator\'s GET /backup-transfers); the disk is the simulator\'s generated content (incompressible)',
+        `changed: N × 1 MiB written through the simulator's write switch (${SimSwitches.write.annotation}), spread evenly over the disk; moved: bytes the backup data endpoints served (the simulator's GET /backup-transfers); the disk is the simulator's generated content (incompressible)`,
         `merge of the chain of ${chain.length} into one full bundle: ${seconds(merge.wallMs)} s, peak RSS ${mib(merge.peakRssBytes)} MiB, ${mib(statSync(merged).size)} MiB`,
         `restore of the chain of ${chain.length} (${chain.length} -f) into another namespace: ${seconds(restore.wallMs)} s, peak RSS ${mib(restore.peakRssBytes)} MiB; the restored disk's sha256 ${restored.sha256 === source.sha256 ? 'equals' : 'DIFFERS FROM'} the source's`,
       ],
