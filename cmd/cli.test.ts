@@ -2,7 +2,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI_ENTRY, REPO_ROOT, runCli } from '../src/testing/run-cli.ts';
@@ -75,6 +75,9 @@ describe('kubectl-kvbackup', () => {
       ['an invalid repository', ['push', '-', 'oci://127.0.0.1:1/Upper:x'], /invalid repository "Upper"/],
       ['pull of a file', ['pull', 'b.kvb'], /b\.kvb: pull reads oci:\/\/HOST\/REPOSITORY:TAG/],
       ['export to a registry', ['export', '--output-file', 'oci://h/r:t'], /export writes a file or stdout; send it to a registry with: .* push - oci:\/\/h\/r:t/],
+      ['merge without -f', ['merge'], /Missing required argument: filename/],
+      ['merge of stdin', ['merge', '-f', '-'], /merge reads files/],
+      ['--base without --incremental', ['export', 'vm1', '--base', 'x.kvb'], /Missing dependent arguments:\n? ?base -> incremental|--base needs --incremental/],
     ];
     for (const [name, args, pattern] of cases) {
       it(name, async () => assertOneLineError(await runCli(args), 2, pattern));
@@ -104,6 +107,14 @@ describe('kubectl-kvbackup', () => {
     for (const [name, stdin, pattern] of cases) {
       it(name, async () => assertOneLineError(await runCli(['graph', '-f', '-'], { stdin }), 1, pattern));
     }
+
+    it('merge of a file that is not a bundle', async () => {
+      const dir = tempDir();
+      const path = join(dir, 'not-a-bundle.yaml');
+      writeFileSync(path, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+      assertOneLineError(await runCli(['merge', '-f', path, '--output-file', join(dir, 'out.kvb')]), 1, /not-a-bundle\.yaml/);
+      assert.equal(existsSync(join(dir, 'out.kvb')), false);
+    });
 
     it('a missing file', async () => {
       assertOneLineError(await runCli(['graph', '-f', 'does-not-exist.yaml']), 1, /does-not-exist.yaml: no such file or directory/);

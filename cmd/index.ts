@@ -4,6 +4,7 @@ import { completionCommand } from './completion.ts';
 import { exportCommand } from './export.ts';
 import { graphCommand } from './graph.ts';
 import { inspectCommand } from './inspect.ts';
+import { mergeCommand } from './merge.ts';
 import { pullCommand } from './pull.ts';
 import { pushCommand } from './push.ts';
 import { rbacCommand } from './rbac.ts';
@@ -21,6 +22,7 @@ export const commands = [
   pushCommand,
   pullCommand,
   validateCommand,
+  mergeCommand,
   rbacCommand,
   versionCommand,
   completionCommand,

@@ -1,7 +1,7 @@
 // Benchmarks kubectl-kvbackup against the floor (kubectl get, gzip, curl) and prints Markdown tables (BENCHMARKS.md).
-// Run: npm run bench -- [--smoke] [--runs 5] [--only export,transform,transform-data,data,restore,push] [--from-source] [--keep-work-dir]
-// Export, data and restore need the local control plane (scripts/control-plane.sh up), push the local registry
-// (scripts/registry.sh up); transform needs nothing.
+// Run: npm run bench -- [--smoke] [--runs 5] [--only export,transform,transform-data,data,restore,incremental,push] [--from-source] [--keep-work-dir]
+// Export, data, restore and incremental need the local control plane (scripts/control-plane.sh up), push the local
+// registry (scripts/registry.sh up); transform needs nothing.
 //
 // By default the CLI is measured as it ships: compiled by tsc (tsconfig.build.json) into the work directory, run as
 // JavaScript. --from-source runs cmd/kubectl-kvbackup.ts through Node's type stripping instead (slower to start).
@@ -15,7 +15,7 @@ import { hasGnuTime, measure } from './bench/measure.ts';
 import { renderTable, type Table } from './bench/report.ts';
 import { benchTransform, benchTransformData, type TransformCase } from './bench/transform-bench.ts';
 
-const SECTIONS = ['export', 'transform', 'transform-data', 'data', 'restore', 'push'] as const;
+const SECTIONS = ['export', 'transform', 'transform-data', 'data', 'restore', 'incremental', 'push'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** N per section: the issue's sizes (and a bundle with 1 GiB of volume data), or small ones for the smoke run. */
@@ -57,9 +57,11 @@ async function main(): Promise<void> {
             ? await benchTransformData(ctx, sizes.transformData)
             : section === 'restore'
               ? await (await import('./bench/restore-bench.ts')).benchRestore(ctx)
-              : section === 'push'
-                ? await (await import('./bench/push-bench.ts')).benchPush(ctx)
-                : await (await import('./bench/cluster-bench.ts')).benchCluster(ctx, section, sizes.export);
+              : section === 'incremental'
+                ? await (await import('./bench/incremental-bench.ts')).benchIncremental(ctx, await (await import('./e2e/cluster.ts')).connect())
+                : section === 'push'
+                  ? await (await import('./bench/push-bench.ts')).benchPush(ctx)
+                  : await (await import('./bench/cluster-bench.ts')).benchCluster(ctx, section, sizes.export);
       process.stdout.write(`\n${renderTable(table)}`);
     }
   } finally {

@@ -13,7 +13,7 @@ function options(overrides: Partial<ExportOptions> = {}): ExportOptions {
   return {
     kubeconfig: undefined, context: undefined, namespace: undefined, allNamespaces: false, selector: undefined, verbose: false,
     names: [], quiesce: 'auto', snapshot: false, export: false, withData: false, includeToken: false, keep: false, dryRun: true, gzip: true,
-    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600, parallel: 4, resume: false,
+    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600, parallel: 4, resume: false, incremental: false, base: undefined,
     ...overrides,
   };
 }

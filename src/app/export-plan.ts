@@ -19,6 +19,8 @@ export function checkExportFlags(options: ExportOptions): void {
   if (options.resume && !options.withData) throw new UsageError('--resume needs --with-data (only volume data is resumed)');
   if (options.outputFile.startsWith('oci://')) throw new UsageError(`--output-file ${options.outputFile}: export writes a file or stdout; send it to a registry with: export --output-file - … | kubectl kvbackup push - ${options.outputFile}`);
   if (options.resume && options.outputFile === '-') throw new UsageError('--resume needs --output-file <path>: a stream to stdout cannot be continued');
+  if (options.base !== undefined && !options.incremental) throw new UsageError('--base needs --incremental');
+  if (options.incremental && options.resume) throw new UsageError('--incremental cannot be combined with --resume (an interrupted incremental run is followed by a full one)');
   if (!Number.isSafeInteger(options.parallel) || options.parallel < 1 || options.parallel > MAX_PARALLEL) throw new UsageError(`--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
 }
 

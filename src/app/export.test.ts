@@ -99,7 +99,7 @@ function options(server: TestServer, overrides: Partial<ExportOptions>): ExportO
   return {
     kubeconfig: server.kubeconfig, context: undefined, namespace: undefined, allNamespaces: false, selector: undefined, verbose: true,
     names: [], quiesce: 'auto', snapshot: false, export: false, withData: false, includeToken: false, keep: false, dryRun: false, gzip: true,
-    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600, parallel: 4, resume: false,
+    outputFile: '-', timeoutSeconds: 0, snapshotTimeoutSeconds: 5, exportTimeoutSeconds: 5, unfreezeTimeoutSeconds: 35, exportTtlSeconds: 600, parallel: 4, resume: false, incremental: false, base: undefined,
     ...overrides,
   };
 }

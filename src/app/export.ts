@@ -17,6 +17,14 @@ import type { VolumePlan } from './export-data.ts';
 import { checkExportFlags, formatDryRun, planExport } from './export-plan.ts';
 import { journalHeader, openResumable, resumeIfAsked } from './export-resume.ts';
 import { ExportRun, type Cluster, type VmRun } from './export-run.ts';
+import type { IncrementalContext } from './export-incremental.ts';
+import { closeChain, scanBundle, type ScannedBundle } from './chain-input.ts';
+
+/** The backups of an --incremental run, once they are ready: what the bundle's header, records and data come from. */
+interface IncrementalBackups {
+  context: IncrementalContext;
+  runs: Awaited<ReturnType<typeof import('./export-incremental.ts').startBackups>>;
+}
 
 export async function runExport(options: ExportOptions, streams: StdStreams): Promise<void> {
   checkExportFlags(options);
@@ -65,15 +73,18 @@ async function execute(run: ExportRun, namespace: string): Promise<void> {
     return;
   }
   const vms = plan.vms.map((planned): VmRun => ({ ...planned, quiesced: false }));
+  // The base is read through (and its digest computed) before anything changes on the cluster.
+  const base = options.base !== undefined ? await scanBundle(options.base, { keepChunks: false }) : undefined;
   // Opened before anything changes on the cluster: a refused terminal or an unwritable path fails first.
-  const output = options.withData && options.outputFile !== '-' ? await openResumable(run) : await openOutput(options.outputFile, run.streams, { binary: true });
+  const output = options.withData && options.outputFile !== '-' && !options.incremental ? await openResumable(run) : await openOutput(options.outputFile, run.streams, { binary: true });
   try {
     try {
-      if (options.snapshot) await run.snapshotAll(vms);
-      if (options.export) await run.exportAll(vms);
-      const plans = options.withData ? run.planData(vms) : [];
+      const backups = options.incremental ? await startIncremental(run, vms, discovery.index, base) : undefined;
+      if (options.snapshot && !backups) await run.snapshotAll(vms);
+      if (options.export && !backups) await run.exportAll(vms);
+      const plans = options.withData && !backups ? run.planData(vms) : [];
       if (output instanceof ResumableOutput) await output.startJournal(journalHeader(run, namespace, vms));
-      await writeBundle(run, output, { index: discovery.index, refs: plan.refs, vms, facts, namespaces, plans });
+      await writeBundle(run, output, { index: discovery.index, refs: plan.refs, vms, facts, namespaces, plans, backups });
       await output.commit();
     } catch (error) {
       await output.abort();
@@ -82,7 +93,41 @@ async function execute(run: ExportRun, namespace: string): Promise<void> {
     }
   } finally {
     await run.finish();
+    if (base) await closeChain([base]);
   }
+}
+
+/**
+ * `--incremental`: one pull-mode backup per VM through KubeVirt's backup API (export-incremental.ts), or undefined
+ * after one warning line when the API or changed block tracking cannot serve them (the run is then a full
+ * snapshot + export). The backups, their Secrets and scratch claims go on the run's cleanup stack.
+ */
+async function startIncremental(run: ExportRun, vms: readonly VmRun[], index: ObjectIndex, base: ScannedBundle | undefined): Promise<IncrementalBackups | undefined> {
+  const incremental = await import('./export-incremental.ts');
+  const { options } = run;
+  const objects = vms.map((vm) => ({ ref: vm.vm, object: index.get(vm.vm) as KubeObject }));
+  const unsupported = await incremental.incrementalUnsupported(run.cluster, run.client, objects.map((o) => o.object), run.signal);
+  if (unsupported) {
+    run.note(`warning: --incremental: ${unsupported}; making a full export (snapshot, export, data) instead`);
+    return undefined;
+  }
+  const context: IncrementalContext = {
+    cluster: run.cluster,
+    client: run.client,
+    runId: run.runId,
+    signal: run.signal,
+    base,
+    skipQuiesce: options.quiesce === 'never',
+    ttlSeconds: options.exportTtlSeconds,
+    exportTimeoutSeconds: options.exportTimeoutSeconds,
+    parallel: options.parallel,
+    includeToken: options.includeToken,
+    note: (message) => run.note(message),
+    verbose: (message) => run.verbose(message),
+    registerCleanup: (what, undo) => run.cleanups.push(what, undo),
+    onRequest: () => void run.exportServerRequests++,
+  };
+  return { context, runs: await incremental.startBackups(context, objects) };
 }
 
 interface BundleContent {
@@ -92,12 +137,15 @@ interface BundleContent {
   facts: SourceCluster;
   namespaces: string[] | undefined;
   plans: VolumePlan[];
+  backups?: IncrementalBackups | undefined;
 }
 
 /** Header, graph, objects (VMs with their revision names and snapshot record), export records, then the volume data. */
 async function writeBundle(run: ExportRun, output: { stream: Writable } | ResumableOutput, content: BundleContent): Promise<void> {
   const { createBundleWriter } = await import('../io/tar/bundle-writer.ts');
   const { options } = run;
+  const { backups } = content;
+  const incremental = backups ? await import('./export-incremental.ts') : undefined;
   const byVm = new Map(content.vms.map((vm) => [refKey(vm.vm), vm]));
   const objects = content.refs
     .map((ref) => {
@@ -107,13 +155,14 @@ async function writeBundle(run: ExportRun, output: { stream: Writable } | Resuma
     })
     .sort((a, b) => compareRefs(a.ref, b.ref));
   const graph = buildGraph(new ObjectIndex(objects.map(({ object }) => ({ object }))));
-  const records = content.vms.flatMap((vm) => (vm.record ? [vm.record] : [])).sort((a, b) => (a.namespace + '\u0000' + a.vmName < b.namespace + '\u0000' + b.vmName ? -1 : 1));
+  const records = (backups && incremental ? incremental.recordsOf(backups.runs) : content.vms.flatMap((vm) => (vm.record ? [vm.record] : []))).sort((a, b) => (a.namespace + '\u0000' + a.vmName < b.namespace + '\u0000' + b.vmName ? -1 : 1));
   const header = bundleHeader({
     createdAt: headerTime(new Date()),
     source: content.facts,
     selection: exportSelection({ namespaces: content.namespaces, names: options.names, selector: options.selector }),
     objects: objects.length,
     exports: records,
+    backup: backups && incremental ? incremental.backupInfo(backups.runs, backups.context.base) : undefined,
   });
   const writer = createBundleWriter(output.stream, { includeToken: options.includeToken, end: options.outputFile !== '-' });
   try {
@@ -127,6 +176,9 @@ async function writeBundle(run: ExportRun, output: { stream: Writable } | Resuma
       await journal.flush();
     }
     if (content.plans.length > 0) await run.writeData(writer, content.plans, journal);
+    if (backups && incremental) {
+      for (const outcome of await incremental.writeBackupData(backups.context, writer, backups.runs)) run.verbose(incremental.describeBackupOutcome(outcome));
+    }
     await writer.finish();
   } catch (error) {
     // Past the journal, every complete entry reaches the partial file for --resume; before it, nothing is kept.

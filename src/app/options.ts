@@ -100,4 +100,8 @@ export interface ExportOptions extends ClusterFlags {
   parallel: number;
   /** Continue the interrupted --with-data export of the same output file (--resume). */
   resume: boolean;
+  /** Back up through KubeVirt's backup API (pull mode, changed block tracking) instead of snapshot + export. */
+  incremental: boolean;
+  /** The previous bundle of the incremental chain (--base). */
+  base: string | undefined;
 }

@@ -20,7 +20,8 @@ import { listKind } from '../io/cluster/list.ts';
 import { applyObject, type DryRun, type OnConflict } from '../io/cluster/restore-apply.ts';
 import { ResourceResolver } from '../io/cluster/restore-resources.ts';
 import { locateUploadProxy, requestUploadToken, uploadData, waitUploadReady, type UploadProxy } from '../io/cluster/restore-upload.ts';
-import { ChunkCollector } from '../io/chunks/chunk-source.ts';
+import { ChunkCollector, type ChunkSource } from '../io/chunks/chunk-source.ts';
+import { chainChunks, closeChain, isBundleFile, readChain, type ScannedBundle } from './chain-input.ts';
 import { readVolume } from '../io/chunks/read-volume.ts';
 import { BundleInputError, formatBytes } from '../bundle/index.ts';
 import { Readable } from 'node:stream';
@@ -67,7 +68,22 @@ interface Prepared {
 }
 
 export async function runRestore(options: RestoreOptions, streams: StdStreams): Promise<void> {
-  const input = await loadInput(options.input, options.namespace, streams, 'restore');
+  // Several bundles are an incremental chain: all of them checked before anything else; objects come from the last.
+  const chain = await readChainIfGiven(options.input.filenames);
+  const last = chain?.[chain.length - 1];
+  let input: LoadedInput;
+  try {
+    input = await loadInput(last ? { ...options.input, filenames: [last.file] } : options.input, options.namespace, streams, 'restore');
+  } catch (error) {
+    if (chain) await closeChain(chain);
+    throw error;
+  }
+  if (chain) note(streams, `restore: chain of ${chain.length} bundles verified (${chain.map((link) => `${link.source}: ${link.header.backup?.type} at position ${link.header.backup?.chainPosition}`).join(', ')}); restoring the latest state`);
+  const incremental = input.type === 'bundle' && !chain ? input.metadata.header.backup : undefined;
+  if (incremental?.type === 'Incremental') {
+    if (input.type === 'bundle') input.reader.close();
+    throw new InputError(`${describeInput(options.input)}: an incremental backup (chain position ${incremental.chainPosition}) holds only what changed; restore it with its chain, oldest first: -f <full> … -f ${describeInput(options.input)}`);
+  }
   const interrupt = installInterrupt((signal, first) => note(streams, first ? `${signal}: stopping after the current request` : `${signal}: still stopping`));
   let client: ClusterClient | undefined;
   try {
@@ -80,13 +96,14 @@ export async function runRestore(options: RestoreOptions, streams: StdStreams): 
     await run.checkCollisions(prepared.ordered.map((entry) => entry.object));
     await run.apply(prepared.ordered);
     if (uploading && input.type === 'bundle') {
-      await run.upload(input, prepared.data);
+      await run.upload(input, prepared.data, chain ? chainChunks(chain) : undefined);
       await input.reader.finish();
     } else if (prepared.mode !== 'none') run.recordPlannedVolumes(prepared);
     if (options.wait && options.dryRun === 'none') await run.waitForState();
     run.report();
   } finally {
     if (input.type === 'bundle') input.reader.close();
+    if (chain) await closeChain(chain);
     if (options.verbose && client) note(streams, `kvbackup: ${client.requestCount} API request${client.requestCount === 1 ? '' : 's'} (${client.retryCount} retries)`);
     interrupt.finish();
   }
@@ -235,7 +252,7 @@ class RestoreRun {
    * reported failed). Chunks come before their index: from a file they are read back in place, from a pipe they wait
    * in a private temporary directory, removed before this returns. Entries no volume needs are read past.
    */
-  async upload(input: Extract<LoadedInput, { type: 'bundle' }>, plan: DataPlan): Promise<void> {
+  async upload(input: Extract<LoadedInput, { type: 'bundle' }>, plan: DataPlan, earlier?: ChunkSource): Promise<void> {
     const byEntry = new Map(plan.uploads.map((upload) => [`${upload.entryNamespace}/${upload.entryVolume}`, upload]));
     const failedRefs = new Set(this.#results.filter((result) => result.outcome === 'failed').map((result) => refKey(result.ref)));
     const proxy = await locateUploadProxy(this.#client, {
@@ -245,6 +262,8 @@ class RestoreRun {
       context: this.#options.context,
     });
     const chunks = new ChunkCollector({ file: input.file });
+    // A chain's last bundle names unchanged chunks its predecessors store: they are looked up there, newest first.
+    const source: ChunkSource = earlier ? { read: async (sha256) => (await chunks.read(sha256)) ?? earlier.read(sha256) } : chunks;
     try {
       for await (const entry of input.reader.dataEntries()) {
         this.#signal.throwIfAborted();
@@ -256,7 +275,11 @@ class RestoreRun {
         const upload = byEntry.get(key);
         if (!upload) continue;
         byEntry.delete(key);
-        const body = entry.kind === 'file' ? { stream: entry.stream, size: entry.size, format: entry.format } : { stream: Readable.from(readVolume(entry.index, chunks, { path: entry.path, source: input.source })), size: entry.index.size, format: entry.index.format };
+        const onDigest = earlier ? (sha256: string) => note(this.#streams, `volume ${key} rebuilt from the chain: sha256 ${sha256}`) : undefined;
+        const body =
+          entry.kind === 'file'
+            ? { stream: entry.stream, size: entry.size, format: entry.format }
+            : { stream: Readable.from(readVolume(entry.index, source, { path: entry.path, source: input.source, ...(onDigest ? { onDigest } : {}) })), size: entry.index.size, format: entry.index.format };
         await this.#uploadVolume(proxy, upload, body, failedRefs);
       }
     } finally {
@@ -346,4 +369,14 @@ class RestoreRun {
       throw new ClusterError(message, problems);
     }
   }
+}
+
+/** With several `-f` that are all bundle files: the chain, read and verified; otherwise undefined (manifests). */
+async function readChainIfGiven(filenames: readonly string[]): Promise<ScannedBundle[] | undefined> {
+  if (filenames.length < 2 || filenames.includes('-')) return undefined;
+  const bundles = await Promise.all(filenames.map(isBundleFile));
+  if (!bundles.some(Boolean)) return undefined;
+  const notBundle = filenames.find((_, i) => !bundles[i]);
+  if (notBundle !== undefined) throw new InputError(`${notBundle}: not a bundle; several -f with bundles name an incremental chain, oldest first, all bundle files`);
+  return readChain(filenames);
 }

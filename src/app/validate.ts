@@ -1,7 +1,7 @@
 // `validate`: reads a whole bundle once and lists every problem: header, schemas, checksums, graph completeness.
 
 import type { Readable } from 'node:stream';
-import { BundleInputError, describeProblem, graphPath, type BundleProblem, type VolumeIndex } from '../bundle/index.ts';
+import { BundleInputError, describeProblem, graphPath, hasBaseExtents, isZeroExtent, type BundleProblem, type VolumeIndex } from '../bundle/index.ts';
 import { ChunkCollector } from '../io/chunks/chunk-source.ts';
 import { readVolume } from '../io/chunks/read-volume.ts';
 import { describeMissing, missingRequired } from '../graph/index.ts';
@@ -59,7 +59,9 @@ export async function validateBundle(input: Readable, source?: string, file?: st
 /** Rebuilds one volume from its chunks, verifying each and the whole; the first problem is reported. */
 async function checkVolume(path: string, index: VolumeIndex, chunks: ChunkCollector, source: string | undefined, onProblem: (problem: BundleProblem) => void): Promise<void> {
   try {
-    for await (const piece of readVolume(index, chunks, { path, source, checkVolumeDigest: true })) void piece;
+    // An incremental's base chunks are in other bundles (restore and merge check them): its own chunks are checked here.
+    const own = hasBaseExtents(index) ? { ...index, extents: index.extents.filter((extent) => isZeroExtent(extent) || !extent.base) } : index;
+    for await (const piece of readVolume(own, chunks, { path, source, checkVolumeDigest: true })) void piece;
   } catch (error) {
     if (!(error instanceof BundleInputError)) throw error;
     onProblem(error.problem);

@@ -49,6 +49,40 @@ export interface BundleContents {
   data: number;
 }
 
+/** Full or Incremental, as KubeVirt's VirtualMachineBackup `status.type` says. */
+export type BackupType = 'Full' | 'Incremental';
+
+/** One VM of a backup-API export: its VirtualMachineBackup and the checkpoint it ended with. */
+export interface BackupVm {
+  namespace: string;
+  name: string;
+  /** The VM's UID: a chain never mixes two VMs of the same name. */
+  uid: string;
+  /** The VirtualMachineBackupTracker whose checkpoints the chain follows. */
+  tracker: string;
+  /** What the cluster made (`status.type`), which may be Full although Incremental was asked for. */
+  type: BackupType;
+  /** The backup's `status.checkpointName`: the base of the next incremental. */
+  checkpoint: string;
+  /** Incremental only: the checkpoint the changes are relative to (the previous link's `checkpoint`). */
+  baseCheckpoint?: string;
+  /** False when the guest could not be frozen: the data is crash-consistent. */
+  quiesced: boolean;
+}
+
+/** Where a bundle sits in an incremental chain (`export --incremental`, `merge`). */
+export interface BackupInfo {
+  /** Incremental when the bundle's volume indexes may reference chunks of its base; Full: self-contained. */
+  type: BackupType;
+  /** 0 for a Full bundle, the base's position + 1 otherwise. */
+  chainPosition: number;
+  /** The previous link: its bundle digest (`bundleDigest`, the digest of its trailer). Null for a Full bundle. */
+  base: { digest: string } | null;
+  vms: BackupVm[];
+  /** Set by `merge`: the bundle digests of the links it combined, oldest first. */
+  mergedFrom?: string[];
+}
+
 /** `kvbackup.json`, the first entry. */
 export interface BundleHeader {
   format: typeof FORMAT_NAME;
@@ -59,6 +93,8 @@ export interface BundleHeader {
   source?: SourceCluster;
   selection: Selection;
   transformed?: TransformInfo;
+  /** Set by `export --incremental` and `merge`. */
+  backup?: BackupInfo;
   contents: BundleContents;
 }
 
@@ -149,6 +185,10 @@ export function canonicalHeader(header: BundleHeader): BundleHeader {
       { ...header.transformed, options: sortKeysDeep(header.transformed.options) },
       ['seed', 'options', 'rules'],
     );
+  }
+  if (header.backup) {
+    const vms = header.backup.vms.map((vm) => pick(vm, ['namespace', 'name', 'uid', 'tracker', 'type', 'checkpoint', 'baseCheckpoint', 'quiesced']));
+    ordered.backup = pick({ ...header.backup, vms }, ['type', 'chainPosition', 'base', 'vms', 'mergedFrom']);
   }
   ordered.contents = pick(header.contents, ['objects', 'exports', 'data']);
   return ordered as unknown as BundleHeader;

@@ -15,6 +15,7 @@ export function formatInspect(result: InspectResult): string {
     const seed = header.transformed.seed === undefined ? '' : `, seed ${header.transformed.seed}`;
     lines.push(`Transformed: rules ${header.transformed.rules.join(', ') || '(none)'}${seed}`);
   }
+  if (header.backup) lines.push(...describeChain(header.backup, result.digest));
   const dataNoun = header.formatVersion === 'v1alpha1' ? plural(header.contents.data, 'data entry', 'data entries') : plural(header.contents.data, 'volume');
   lines.push(`Contents:    ${plural(header.contents.objects, 'object')}, ${plural(header.contents.exports, 'export record')}, ${dataNoun}`);
   const g = result.graph;
@@ -46,9 +47,25 @@ function describeVolumes(result: InspectResult): string[] {
   const usage = (u: { logicalBytes: number; storedBytes: number; zeroBytes: number; deduplicatedBytes: number; addedBytes: number }) =>
     `${formatBytes(u.logicalBytes)} logical, ${formatBytes(u.storedBytes)} stored; saved: ${formatBytes(u.zeroBytes)} zero, ${formatBytes(u.deduplicatedBytes)} deduplicated, ${formatBytes(u.addedBytes - u.storedBytes)} by compression`;
   for (const volume of result.volumes) {
-    lines.push(`  ${volume.namespace}/${volume.volume} (${volume.format}, ${formatBytes(volume.chunkSize)} chunks): ${usage(volume)}  sha256:${volume.sha256}`);
+    const base = volume.baseBytes ? `, ${formatBytes(volume.baseBytes)} in the base` : '';
+    const digest = volume.sha256 ? `sha256:${volume.sha256}` : 'sha256: (incremental: computed on restore)';
+    lines.push(`  ${volume.namespace}/${volume.volume} (${volume.format}, ${formatBytes(volume.chunkSize)} chunks): ${usage(volume)}${base}  ${digest}`);
   }
   if (totals && result.volumes.length > 0) lines.push(`  total: ${usage(totals)}`);
+  return lines;
+}
+
+/** The bundle's place in its incremental chain: type, position, base, and per VM the checkpoints. */
+function describeChain(backup: NonNullable<InspectResult['header']['backup']>, digest: string): string[] {
+  const lines = [
+    `Backup:      ${backup.type}, chain position ${backup.chainPosition}, base ${backup.base ? `sha256:${backup.base.digest}` : '(none: self-contained)'}`,
+    `Digest:      sha256:${digest} (the base digest of the next incremental)`,
+  ];
+  if (backup.mergedFrom) lines.push(`Merged from: ${plural(backup.mergedFrom.length, 'bundle')} (${backup.mergedFrom.map((d) => d.slice(0, 12)).join(', ')})`);
+  for (const vm of backup.vms) {
+    const since = vm.baseCheckpoint ? ` since ${vm.baseCheckpoint}` : '';
+    lines.push(`  ${vm.namespace}/${vm.name}: ${vm.type}, checkpoint ${vm.checkpoint}${since}, tracker ${vm.tracker}${vm.quiesced ? '' : ', crash-consistent (not quiesced)'}`);
+  }
   return lines;
 }
 

@@ -1,7 +1,7 @@
 // The header a bundle is written with: one builder for `export` (a new bundle) and `transform` (a rewritten one).
 
 import { TOOL_VERSION } from '../version.ts';
-import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BundleHeader, type ExportRecord, type Selection, type SourceCluster, type TransformInfo } from './documents.ts';
+import { BUNDLE_FORMAT_VERSION, FORMAT_NAME, type BackupInfo, type BundleHeader, type ExportRecord, type Selection, type SourceCluster, type TransformInfo } from './documents.ts';
 
 export interface HeaderFields {
   /** RFC 3339, to the second (see `headerTime`). */
@@ -9,6 +9,8 @@ export interface HeaderFields {
   source?: SourceCluster | undefined;
   selection: Selection;
   transformed?: TransformInfo | undefined;
+  /** Where the bundle sits in an incremental chain (`export --incremental`). */
+  backup?: BackupInfo | undefined;
   /** How many objects the bundle holds. */
   objects: number;
   /** Its export records; each one's `data` list counts towards `contents.data`. */
@@ -27,6 +29,7 @@ export function bundleHeader(fields: HeaderFields): BundleHeader {
   };
   if (fields.source) header.source = fields.source;
   if (fields.transformed) header.transformed = fields.transformed;
+  if (fields.backup) header.backup = fields.backup;
   return header;
 }
 

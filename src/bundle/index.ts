@@ -11,6 +11,9 @@ export {
   BUNDLE_FORMAT_VERSION,
   READABLE_FORMAT_VERSIONS,
   sortKeysDeep,
+  type BackupInfo,
+  type BackupType,
+  type BackupVm,
   type BundleContents,
   type BundleHeader,
   type ExportDataItem,
@@ -60,6 +63,7 @@ export { SCHEMA_NAMES, schemaErrors, type SchemaName } from './validators.ts';
 export {
   canonicalVolumeIndex,
   chunkSizeFor,
+  hasBaseExtents,
   DEFAULT_CHUNK_SIZE,
   isSha256Hex,
   isValidChunkSize,
@@ -115,3 +119,15 @@ export {
   type PlannedEntry,
   type PushedEntry,
 } from './oci-artifact.ts';
+export {
+  bundleDigest,
+  checkChain,
+  checkChainHeaders,
+  chunkHolders,
+  incrementalVolumePlan,
+  mergedHeader,
+  mergedIndex,
+  type ChainLink,
+  type ChunkPlan,
+  type MapExtent,
+} from './chain.ts';

@@ -43,6 +43,8 @@ export interface InspectResult {
   volumes: VolumeUsage[];
   /** `dataBytes`: bytes of volume data as stored (data files, or chunk entries). */
   totals: { entries: number; dataBytes: number; volumes?: DataUsage };
+  /** The bundle digest (its trailer's digest): what the next incremental of the chain records as its base. */
+  digest: string;
 }
 
 /** What the reader gathered, in the shape `buildInspectResult` needs. */
@@ -71,6 +73,7 @@ export function buildInspectResult(input: InspectInput): InspectResult {
       dataBytes: data.reduce((sum, entry) => sum + entry.size, 0) + (input.trailer.chunks?.storedBytes ?? 0),
       ...(input.volumes ? { volumes: input.volumes.totals } : {}),
     },
+    digest: input.trailer.digest,
   };
 }
 

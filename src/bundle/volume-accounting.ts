@@ -8,7 +8,10 @@ export interface VolumeUsage {
   volume: string;
   format: VolumeFormat;
   chunkSize: number;
-  sha256: string;
+  /** Absent for an incremental volume (restore and merge compute it). */
+  sha256?: string;
+  /** Bytes of data extents whose chunk an earlier bundle of the chain stores (an incremental's unchanged chunks). */
+  baseBytes?: number;
   /** The volume's size. */
   logicalBytes: number;
   /** Stored bytes of the chunks this volume added to the bundle (chunks stored first for it). */
@@ -46,7 +49,7 @@ export class VolumeAccounting {
       volume: index.volume,
       format: index.format,
       chunkSize: index.chunkSize,
-      sha256: index.sha256,
+      ...(index.sha256 !== undefined ? { sha256: index.sha256 } : {}),
       logicalBytes: index.size,
       storedBytes: 0,
       zeroBytes: 0,
@@ -56,6 +59,8 @@ export class VolumeAccounting {
     for (const extent of index.extents) {
       if (isZeroExtent(extent)) {
         usage.zeroBytes += extent.length;
+      } else if (extent.base) {
+        usage.baseBytes = (usage.baseBytes ?? 0) + extent.length;
       } else if (this.#stored.has(extent.sha256)) {
         usage.deduplicatedBytes += extent.length;
       } else {

@@ -25,6 +25,11 @@ export interface DataExtent {
   /** sha256 of the chunk's uncompressed bytes: the dedup key and the chunk's entry name. */
   sha256: string;
   stored: StoredChunkRef;
+  /**
+   * The chunk is not stored in this bundle but in an earlier bundle of its incremental chain (same digest, stored
+   * the same way): an incremental export references unchanged chunks instead of storing them again.
+   */
+  base?: true;
 }
 
 /** A stretch of the volume that is all zero bytes: nothing is stored for it. */
@@ -42,8 +47,11 @@ export interface VolumeIndex {
   volume: string;
   /** Logical size in bytes: the extents cover [0, size) exactly. */
   size: number;
-  /** sha256 of the whole volume's bytes, in offset order. */
-  sha256: string;
+  /**
+   * sha256 of the whole volume's bytes, in offset order. Absent only from an index with `base` extents (an
+   * incremental export never sees the unchanged bytes); restore and merge compute it as they rebuild the volume.
+   */
+  sha256?: string;
   /** The chunk size this volume was cut with: a power of two between MIN_CHUNK_SIZE and MAX_CHUNK_SIZE. */
   chunkSize: number;
   format: VolumeFormat;
@@ -89,6 +97,11 @@ export function chunkSizeFor(volumeSize: number | undefined): number {
   return size;
 }
 
+/** True when some chunk of the index is stored in an earlier bundle of the chain. */
+export function hasBaseExtents(index: VolumeIndex): boolean {
+  return index.extents.some((extent) => !isZeroExtent(extent) && extent.base === true);
+}
+
 /** True for a zero extent. */
 export function isZeroExtent(extent: VolumeExtent): extent is ZeroExtent {
   return 'zero' in extent && extent.zero === true;
@@ -100,7 +113,7 @@ export function canonicalVolumeIndex(index: VolumeIndex): VolumeIndex {
     namespace: index.namespace,
     volume: index.volume,
     size: index.size,
-    sha256: index.sha256,
+    ...(index.sha256 !== undefined ? { sha256: index.sha256 } : {}),
     chunkSize: index.chunkSize,
     format: index.format,
     extents: index.extents.map((extent) =>
@@ -111,6 +124,7 @@ export function canonicalVolumeIndex(index: VolumeIndex): VolumeIndex {
             length: extent.length,
             sha256: extent.sha256,
             stored: { size: extent.stored.size, sha256: extent.stored.sha256, compression: extent.stored.compression },
+            ...(extent.base ? { base: true as const } : {}),
           },
     ),
   };
@@ -129,6 +143,7 @@ export function volumeIndexProblem(path: string, index: VolumeIndex, maxExtents:
   }
   if (!Number.isSafeInteger(index.size) || index.size < 0) return problem('index-size', `invalid size ${index.size}`);
   if (index.extents.length > maxExtents) return problem('index-extents', `${index.extents.length} extents, more than the ${maxExtents} an index may hold`);
+  if (index.sha256 === undefined && !hasBaseExtents(index)) return problem('index-sha256', 'no sha256: only an index with extents in its base (an incremental) may leave it out');
   const stored = new Map<string, DataExtent>();
   let end = 0;
   for (const [i, extent] of index.extents.entries()) {

@@ -12,6 +12,8 @@ export interface ReadVolumeOptions {
   source?: string | undefined;
   /** Also recompute the whole volume's sha256 in offset order and compare it with the index's (validate). */
   checkVolumeDigest?: boolean;
+  /** Receives the whole volume's sha256 once its last byte is handed on (computed in offset order). */
+  onDigest?: (sha256: string) => void;
   /** Chunks fetched and verified ahead of the one being handed on (default 4): overlaps reading with sending. */
   readAhead?: number;
 }
@@ -26,7 +28,7 @@ const ZERO_PIECE = new Uint8Array(1024 * 1024);
  * chunk entry, so a consumer never passes on a byte of a bad chunk.
  */
 export async function* readVolume(index: VolumeIndex, chunks: ChunkSource, options: ReadVolumeOptions): AsyncGenerator<Uint8Array, void, undefined> {
-  const whole = options.checkVolumeDigest ? createHash('sha256') : undefined;
+  const whole = options.checkVolumeDigest || options.onDigest ? createHash('sha256') : undefined;
   const readAhead = Math.max(1, options.readAhead ?? 4);
   const fail = (problem: BundleProblem): never => {
     throw problemError(problem, options.source);
@@ -58,7 +60,8 @@ export async function* readVolume(index: VolumeIndex, chunks: ChunkSource, optio
   }
   if (whole) {
     const actual = whole.digest('hex');
-    if (actual !== index.sha256) fail({ code: 'volume-sha256', entry: options.path, message: `the volume's bytes have sha256 ${actual}, the index says ${index.sha256}` });
+    if (index.sha256 !== undefined && actual !== index.sha256) fail({ code: 'volume-sha256', entry: options.path, message: `the volume's bytes have sha256 ${actual}, the index says ${index.sha256}` });
+    options.onDigest?.(actual);
   }
 }
 

@@ -289,3 +289,28 @@ async function* inflate(compressed: AsyncIterable<Buffer>): AsyncGenerator<Buffe
     await feeding;
   }
 }
+
+/**
+ * A whole 200 response of a backup export's `map` or `data` endpoint (KubeVirt streams both without Range and
+ * without Content-Length), retried as a whole on transient failures. `length`: the exact byte count expected (a
+ * short or long body is an error); otherwise at most `limit` bytes.
+ */
+export async function fetchWhole(session: ExportServerSession, url: string, what: string, expect: { length: number } | { limit: number }): Promise<Buffer> {
+  return withRetries(session, what, async () => {
+    const response = await get(session, url);
+    if (response.statusCode !== 200) throw await statusFailure(response, what);
+    const limit = 'length' in expect ? expect.length : expect.limit;
+    const parts: Buffer[] = [];
+    let have = 0;
+    for await (const piece of response as AsyncIterable<Buffer>) {
+      have += piece.length;
+      if (have > limit) {
+        response.destroy();
+        throw new ClusterError(`${what}: the server sent more than ${limit} bytes`);
+      }
+      parts.push(piece);
+    }
+    if ('length' in expect && have < expect.length) throw new AttemptFailure(`connection closed after ${have} of ${expect.length} bytes`, { type: 'network', code: 'ECONNRESET' });
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, have);
+  });
+}

@@ -12,3 +12,20 @@ export { newRunId, objectName, runSelector } from './run-labels.ts';
 export { createSnapshot, deleteSnapshot, snapshotRecord, waitForSnapshots, type SnapshotRecord } from './snapshot.ts';
 export { ThawLedger } from './thaw-ledger.ts';
 export { createExport, deleteExport, exportNames, exportRecord, waitForExports, type CreatedExport } from './vmexport.ts';
+export { openSession } from './download.ts';
+export {
+  backupApiServed,
+  backupNames,
+  createBackup,
+  deleteBackup,
+  deleteLeftovers,
+  ensureTracker,
+  latestCheckpoint,
+  readBackupData,
+  readBackupMap,
+  trackerName,
+  trackingProblem,
+  waitForBackup,
+  type BackupNames,
+  type ReadyBackup,
+} from './backup.ts';

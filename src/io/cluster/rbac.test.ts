@@ -23,6 +23,13 @@ describe('the export ClusterRole', () => {
     assert.ok(allows('subresources.kubevirt.io', 'virtualmachineinstances/unfreeze', 'update'));
   });
 
+  it('allows the backups, trackers and scratch claims of --incremental, and never deleting a tracker', () => {
+    for (const verb of ['create', 'list', 'delete']) assert.ok(allows(Kinds.VirtualMachineBackup.group, 'virtualmachinebackups', verb));
+    for (const verb of ['create', 'list']) assert.ok(allows(Kinds.VirtualMachineBackupTracker.group, 'virtualmachinebackuptrackers', verb));
+    assert.ok(!allows(Kinds.VirtualMachineBackupTracker.group, 'virtualmachinebackuptrackers', 'delete'));
+    assert.ok(allows('', 'persistentvolumeclaims', 'create') && allows('', 'persistentvolumeclaims', 'delete'));
+  });
+
   it('grants no get, watch, patch or wildcard: discovery never GETs by name', () => {
     for (const rule of EXPORT_RULES) {
       if (rule.nonResourceURLs) continue;

@@ -23,8 +23,9 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
   /** Called once per object as it reaches a final state. */
   onSettled?: (object: KubeObject, progress: Progress) => void;
-  /** Milliseconds between polls; grows to 5 s. */
+  /** Milliseconds between polls; grows to `maxIntervalMs` (default 5 s). */
   firstIntervalMs?: number;
+  maxIntervalMs?: number;
 }
 
 /** The objects as last seen, by `namespace/name`, once every one is done or one failed. */
@@ -70,6 +71,6 @@ export async function waitForAll(client: ClusterClient, options: WaitOptions): P
       throw new ClusterError(`timed out waiting for ${waiting.length} ${options.kind.kind}${waiting.length === 1 ? '' : 's'}`, waiting.sort());
     }
     await pause(Math.min(interval, left), options.signal);
-    interval = Math.min(5_000, Math.round(interval * 1.5));
+    interval = Math.min(options.maxIntervalMs ?? 5_000, Math.round(interval * 1.5));
   }
 }

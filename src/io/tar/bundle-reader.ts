@@ -697,6 +697,11 @@ class TarBundleReader implements BundleReader {
         if (this.#chunks.has(zero)) return { code: 'zero-chunk-stored', entry: chunkPath(zero), message: `an all-zero chunk is stored, but zero extents (as at offset ${extent.offset} of ${path}) store nothing` };
         continue;
       }
+      // An incremental's unchanged chunk: stored by an earlier bundle of the chain, checked where it is read.
+      if (extent.base) {
+        if (!this.#header?.backup?.base) return { code: 'index-base', entry: path, message: `extent at offset ${extent.offset} is in the base, but the header names no base bundle` };
+        continue;
+      }
       const chunk = this.#chunks.get(extent.sha256);
       if (!chunk) return { code: 'chunk-missing', entry: path, message: `names chunk ${extent.sha256} (offset ${extent.offset}), which the bundle does not hold before this index` };
       if (chunk.size !== extent.stored.size) {

@@ -7,6 +7,7 @@ import { PassThrough, Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { FIXTURE_CHUNK_SIZE, fixtureVolume, goodV1alpha2Fixtures, writeFixture, type BundleFixture } from '../../../scripts/make-bad-bundles.ts';
 import { volumeIndexPath, type BundleHeader, type ExportRecord, type VolumeIndex } from '../../bundle/index.ts';
+import { VolumeChunker } from '../chunks/chunker.ts';
 import { writeVolume } from '../chunks/write-volume.ts';
 import { END_OF_ARCHIVE, padding, tarHeaderBlocks } from './tar-header.ts';
 import { zstdCompressSync } from 'node:zlib';
@@ -174,6 +175,48 @@ describe('bundle writer and reader', () => {
     assert.equal(trailer.chunks?.count, 2);
     const { data } = await readAll(Buffer.concat(collected));
     assert.deepEqual(data.map((item) => item.bytes.equals(volume)), [true, true]);
+  });
+
+  /** A bundle of one volume of two chunks, the second only named, with `base` marked as stored by the base bundle. */
+  async function incremental(base: BundleHeader['backup']): Promise<Buffer> {
+    const out = new PassThrough();
+    const collected: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => collected.push(chunk));
+    const writer = createBundleWriter(out);
+    await writer.writeHeader({ ...minimal.header, contents: { objects: 0, exports: 1, data: 1 }, ...(base ? { backup: base } : {}) });
+    await writer.writeGraph({ nodes: [], edges: [] });
+    await writer.writeExport(record(['disk']));
+    const chunker = new VolumeChunker({ namespace: 'ns1', volume: 'disk', chunkSize: FIXTURE_CHUNK_SIZE, store: writer });
+    await chunker.write(randomBytes(FIXTURE_CHUNK_SIZE));
+    const own = await chunker.finish();
+    const inBase = createHash('sha256').update('elsewhere').digest('hex');
+    const first = own.extents[0] as Extract<VolumeIndex['extents'][number], { sha256: string }>;
+    await writer.addVolumeIndex({
+      namespace: 'ns1',
+      volume: 'disk',
+      size: 2 * FIXTURE_CHUNK_SIZE,
+      chunkSize: FIXTURE_CHUNK_SIZE,
+      format: 'raw',
+      extents: [first, { offset: FIXTURE_CHUNK_SIZE, length: FIXTURE_CHUNK_SIZE, sha256: inBase, stored: { size: 10, sha256: inBase, compression: 'zstd' }, base: true }],
+    });
+    await writer.finish();
+    return Buffer.concat(collected);
+  }
+
+  it('writes and reads an incremental index whose unchanged chunk is in the base, only when the header names a base', async () => {
+    const chain = { type: 'Incremental' as const, chainPosition: 1, base: { digest: 'a'.repeat(64) }, vms: [] };
+    const indexesOf = async (bytes: Buffer) => {
+      const reader = await openBundle(Readable.from([bytes]));
+      await reader.metadata();
+      const indexes: VolumeIndex[] = [];
+      for await (const entry of reader.dataEntries()) if (entry.kind === 'index') indexes.push(entry.index);
+      await reader.finish();
+      return indexes;
+    };
+    const [index] = await indexesOf(await incremental(chain));
+    assert.deepEqual(index?.extents.map((extent) => 'base' in extent), [false, true]);
+    assert.equal(index?.sha256, undefined, 'an incremental index has no whole-volume sha256');
+    await assert.rejects(indexesOf(await incremental(undefined)), /extent at offset \d+ is in the base, but the header names no base bundle/);
   });
 });
 

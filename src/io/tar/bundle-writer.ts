@@ -289,7 +289,7 @@ class TarBundleWriter implements BundleWriter {
       const layout = volumeIndexProblem(path, canonical);
       if (layout) throw problemError(layout);
       for (const extent of canonical.extents) {
-        if (isZeroExtent(extent)) continue;
+        if (isZeroExtent(extent) || extent.base) continue;
         const known = this.#chunks.get(extent.sha256);
         if (!known) throw new InternalError(`${path}: names chunk ${extent.sha256}, which was not added before the index`);
         if (known.size !== extent.stored.size) throw problemError({ code: 'index-stored-size', entry: path, message: `chunk ${extent.sha256} is stored as ${known.size} bytes, the index says ${extent.stored.size}` });
