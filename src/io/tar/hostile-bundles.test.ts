@@ -51,8 +51,8 @@ const HOSTILE: { name: string; make: () => Promise<Buffer>; message: RegExp; acc
     name: 'incompressible padding that raises the budget, then values up to just under it',
     make: async () => {
       const noise = Buffer.from(randomBytes(600_000).map((byte) => 97 + (byte % 26))).toString('latin1');
-      // About 370 KB of input: a budget of 500,000 + 2 × 370,000 values, of which this spends 1,100,000.
-      const values = 1_100_000;
+      // About 370 KB of input: a budget of 500,000 + 5 × 370,000 values, of which this spends 2,250,000.
+      const values = 2_250_000;
       const entries = [
         ...base,
         objectEntry('a-padding', configMapBody('a-padding', JSON.stringify(noise))),
