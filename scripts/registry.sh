@@ -71,13 +71,12 @@ up() {
   local pki="$STATE/pki" port user=kvbackup password
   port=$("$BIN/regtool" freeport)
   password=$(openssl rand -hex 16)
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-    -subj "/CN=kvbackup-test-registry-ca" -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=registry" \
-    -keyout "$pki/registry.key" -out "$pki/registry.csr" 2>/dev/null
-  openssl x509 -req -in "$pki/registry.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 30 \
-    -out "$pki/registry.crt" -extfile <(printf 'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n') 2>/dev/null
-  rm -f "$pki/registry.csr"
+  # The control plane's certificate helpers (EC P-256), writing into $PKI.
+  # shellcheck source=control-plane/lib/pki.sh
+  source "$here/control-plane/lib/pki.sh"
+  PKI="$pki"
+  pki_ca ca kvbackup-test-registry-ca
+  pki_cert registry ca /CN=registry "IP:127.0.0.1,DNS:localhost" serverAuth
   printf '%s\n' "$password" | "$BIN/regtool" htpasswd "$user" >"$STATE/htpasswd"
   cat >"$STATE/config.yml" <<YAML
 version: 0.1
